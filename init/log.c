@@ -1,0 +1,128 @@
+#include "log.h"
+#include "io.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *level_name[] = { "info", "warn", "error" };
+
+static int open_tty(const char *path)
+{
+	return open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+}
+
+/* An 8250 port the hardware lacks still has a device node; sysfs says
+ * whether a UART answered at probe time (type 0 is PORT_UNKNOWN). */
+static int uart_present(const char *name)
+{
+	char path[64], buf[16];
+
+	snprintf(path, sizeof path, "/sys/class/tty/%s/type", name);
+	if (io_read_file(path, buf, sizeof buf) < 0)
+		return 0;
+	return buf[0] != '0' || (buf[1] != '\n' && buf[1] != '\0');
+}
+
+void log_open_consoles(struct log *log)
+{
+	static const char *ttys[] = { "/dev/ttyS0", "/dev/tty0" };
+	unsigned i;
+
+	log->nout = 0;
+	log->json = -1;
+	for (i = 0; i < sizeof ttys / sizeof ttys[0]; i++) {
+		if (i == 0 && !uart_present("ttyS0"))
+			continue;
+		int fd = open_tty(ttys[i]);
+		if (fd >= 0)
+			log->out[log->nout++] = fd;
+	}
+	if (log->nout == 0) {
+		int fd = open_tty("/dev/console");
+		if (fd >= 0)
+			log->out[log->nout++] = fd;
+	}
+	if (uart_present("ttyS1"))
+		log->json = open_tty("/dev/ttyS1");
+}
+
+void log_open_stderr(struct log *log)
+{
+	log->out[0] = 2;
+	log->nout = 1;
+	log->json = -1;
+}
+
+unsigned long log_json_escape(char *out, unsigned long cap, const char *s)
+{
+	unsigned long n = 0;
+
+	if (cap == 0)
+		return 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[8];
+		unsigned long k;
+
+		if (c == '"' || c == '\\')
+			k = (unsigned long)snprintf(esc, sizeof esc, "\\%c", c);
+		else if (c == '\n')
+			k = (unsigned long)snprintf(esc, sizeof esc, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			k = (unsigned long)snprintf(esc, sizeof esc, "\\u%04x", c);
+		else {
+			esc[0] = (char)c;
+			k = 1;
+		}
+		if (n + k >= cap)
+			break;
+		memcpy(out + n, esc, k);
+		n += k;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static double uptime(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return 0.0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void log_msg(struct log *log, enum log_level level, const char *stage,
+	     const char *fmt, ...)
+{
+	char msg[1024], line[1200], esc[1024];
+	double t = uptime();
+	va_list ap;
+	int n, i;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+
+	n = snprintf(line, sizeof line, "[%8.3f] %s: %s%s\n", t, stage,
+		     level == LOG_INFO ? "" : level == LOG_WARN ? "warning: " : "error: ",
+		     msg);
+	if (n >= (int)sizeof line)
+		n = (int)sizeof line - 1;
+	for (i = 0; i < log->nout; i++)
+		(void)io_write_all(log->out[i], line, (size_t)n);
+
+	if (log->json < 0)
+		return;
+	/* The escaper stops at a whole escape, and leaves room for the
+	 * envelope, so a JSON line is never cut. */
+	log_json_escape(esc, sizeof esc, msg);
+	n = snprintf(line, sizeof line,
+		     "{\"t\":%.3f,\"level\":\"%s\",\"stage\":\"%s\",\"msg\":\"%s\"}\n",
+		     t, level_name[level], stage, esc);
+	(void)io_write_all(log->json, line, (size_t)n);
+}
