@@ -21,24 +21,26 @@ B := build
 
 WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CFLAGS := $(WARN) -Os -ffunction-sections -fdata-sections \
-	-isystem $(MUSL)/kinc -I$(MUSL)/include
+	-isystem $(MUSL)/kinc -I$(MUSL)/include -I$(B)/gen
 LDFLAGS := -static -Wl,--gc-sections -L$(MUSL)/lib
 LDLIBS := -lcurl -lbearssl -lcjson -lyaml -lpthread
 
-# Pure modules: no syscalls, so they also build with the host compiler
-# under AddressSanitizer and UBSan for the unit tests.
-PURE := err ipv4 yamldoc desc netcfg dhcp seedlabel
+# Modules the unit tests link, built by the host compiler under
+# AddressSanitizer and UBSan: the pure ones, plus the logger and io.
+PURE := err io log ipv4 yamldoc desc netcfg dhcp seedlabel
 UNIT_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iinit -I$(HOSTDEPS)/include
 UNIT_LIBS := -L$(HOSTDEPS)/lib -lbearssl -lcjson -lyaml
 
 SRCS := $(wildcard init/*.c)
+# Sources with effects need a generated header; rewritten only on change.
+VERSION_H := $(B)/gen/version.h
 OBJS := $(SRCS:init/%.c=$(B)/obj/%.o)
 HDRS := $(wildcard init/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 PURE_HOST_OBJS := $(PURE:%=$(B)/unit/obj/%.o)
 
-.PHONY: all setup deps castellan image test unit boot-test demo bench clean
+.PHONY: FORCE all setup deps castellan image test unit boot-test demo bench clean
 
 all: setup image
 
@@ -50,7 +52,14 @@ $(DEPS)/.done:
 	scripts/build-deps.sh >/dev/null
 
 castellan: $(B)/castellan
-$(B)/obj/%.o: init/%.c $(HDRS) $(DEPS)/.done | $(B)/obj
+$(VERSION_H): FORCE
+	@mkdir -p $(B)/gen
+	@{ echo '#define CASTELLAN_VERSION "'"$$(git describe --always --dirty 2>/dev/null || echo unknown)"'"'; \
+	   echo '#define CASTELLAN_DEPS "'"$$(awk '!/^#/ && NF {print $$1 " " $$2}' scripts/deps.pins | sort -u | paste -sd, | sed 's/,/, /g')"'"'; \
+	 } > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+FORCE:
+$(B)/obj/%.o: init/%.c $(HDRS) $(VERSION_H) $(DEPS)/.done | $(B)/obj
 	musl-gcc $(CFLAGS) -c $< -o $@
 $(B)/castellan: $(OBJS)
 	musl-gcc $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
@@ -89,3 +98,4 @@ bench: setup
 
 clean:
 	rm -rf $(B)
+.SECONDARY:

@@ -19,6 +19,8 @@ int err_wrap(struct err *e, const char *prefix)
 	char old[sizeof e->msg];
 
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+	/* A sentence cut at the end still says what and where. */
+	if (snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old) >= (int)sizeof e->msg)
+		e->msg[sizeof e->msg - 1] = '\0';
 	return -1;
 }

@@ -42,9 +42,9 @@ void log_open_consoles(struct log *log)
 			log->out[log->nout++] = fd;
 	}
 	if (log->nout == 0) {
+		/* No devtmpfs: the kernel gave PID 1 the console as fd 1. */
 		int fd = open_tty("/dev/console");
-		if (fd >= 0)
-			log->out[log->nout++] = fd;
+		log->out[log->nout++] = fd >= 0 ? fd : 1;
 	}
 	if (uart_present("ttyS1"))
 		log->json = open_tty("/dev/ttyS1");

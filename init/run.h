@@ -1,0 +1,28 @@
+/* run: the appliance's run as PID 1, a list of stages over one context.
+ *
+ * Each stage is a function of struct run that returns 0, or -1 with one
+ * sentence in run->err. The first failure is logged under the stage's
+ * name and ends the run in the description's on_failure action (power-off
+ * until the description is read). Nothing here ever returns.
+ */
+#ifndef CASTELLAN_RUN_H
+#define CASTELLAN_RUN_H
+
+#include "cidata.h"
+#include "desc.h"
+#include "err.h"
+#include "log.h"
+#include "netcfg.h"
+
+struct run {
+	struct log log;
+	struct err err;
+	struct seed *seed;		/* the cloud-init files, as read */
+	struct desc *desc;		/* the parsed description */
+	int have_desc;
+	struct net_plan net;
+};
+
+void run_appliance(void) __attribute__((noreturn));
+
+#endif
