@@ -27,7 +27,7 @@ LDLIBS := -lcurl -lbearssl -lcjson -lyaml -lpthread
 
 # Modules the unit tests link, built by the host compiler under
 # AddressSanitizer and UBSan: the pure ones, plus the logger and io.
-PURE := err io log ipv4 yamldoc desc netcfg dhcp seedlabel
+PURE := err io log arena ipv4 yamldoc desc netcfg dhcp seedlabel base64 bech32 age sealed
 UNIT_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iinit -I$(HOSTDEPS)/include
 UNIT_LIBS := -L$(HOSTDEPS)/lib -lbearssl -lcjson -lyaml
@@ -40,7 +40,7 @@ HDRS := $(wildcard init/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 PURE_HOST_OBJS := $(PURE:%=$(B)/unit/obj/%.o)
 
-.PHONY: FORCE all setup deps castellan image test unit boot-test demo bench clean
+.PHONY: FORCE all setup deps castellan image test unit boot-test cli-test demo bench clean
 
 all: setup image
 
@@ -84,9 +84,12 @@ unit: $(UNIT_TESTS)
 boot-test: image
 	tests/boot/run.sh $(B)
 
+cli-test: $(B)/castellan
+	tests/cli.sh $(B)
+
 test: setup
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory boot-test
+	@$(MAKE) --no-print-directory image
+	@tests/run.sh $(B)
 
 demo: setup
 	@$(MAKE) --no-print-directory image

@@ -1,4 +1,5 @@
 #include "log.h"
+#include "arena.h"
 #include "io.h"
 
 #include <fcntl.h>
@@ -34,6 +35,7 @@ void log_open_consoles(struct log *log)
 
 	log->nout = 0;
 	log->json = -1;
+	log->redact = NULL;
 	for (i = 0; i < sizeof ttys / sizeof ttys[0]; i++) {
 		if (i == 0 && !uart_present("ttyS0"))
 			continue;
@@ -55,6 +57,7 @@ void log_open_stderr(struct log *log)
 	log->out[0] = 2;
 	log->nout = 1;
 	log->json = -1;
+	log->redact = NULL;
 }
 
 unsigned long log_json_escape(char *out, unsigned long cap, const char *s)
@@ -87,6 +90,60 @@ unsigned long log_json_escape(char *out, unsigned long cap, const char *s)
 	return n;
 }
 
+#define REDACTED "[redacted]"
+#define REDACT_MIN 6	/* shorter values would blot out ordinary words */
+
+/* A line cut at its end may end in the first bytes of a secret: hide
+ * those too. */
+static void redact_tail(char *msg, size_t cap, size_t *len, const struct arena_span *s)
+{
+	const size_t mark = sizeof REDACTED - 1;
+	size_t k = s->n - 1 < *len ? s->n - 1 : *len;
+
+	for (; k >= REDACT_MIN / 2; k--) {
+		if (memcmp(msg + *len - k, s->p, k) != 0)
+			continue;
+		*len -= k;
+		if (*len + mark < cap) {
+			memcpy(msg + *len, REDACTED, mark);
+			*len += mark;
+		}
+		msg[*len] = '\0';
+		return;
+	}
+}
+
+void log_redact(char *msg, size_t cap, const struct arena *a)
+{
+	const size_t mark = sizeof REDACTED - 1;
+	size_t len = strlen(msg);
+	int i;
+
+	for (i = 0; a && i < a->nsecrets; i++) {
+		const struct arena_span *s = &a->secrets[i];
+		size_t from = 0;
+		char *at;
+		if (s->n < REDACT_MIN)
+			continue;
+		while ((at = memmem(msg + from, len - from, s->p, s->n)) != NULL) {
+			size_t pos = (size_t)(at - msg), tail = len - pos - s->n;
+			if (pos + mark >= cap) {	/* no room for the marker: cut here */
+				msg[pos] = '\0';
+				len = pos;
+				break;
+			}
+			if (pos + mark + tail >= cap)
+				tail = cap - 1 - pos - mark;
+			memmove(at + mark, at + s->n, tail);
+			memcpy(at, REDACTED, mark);
+			len = pos + mark + tail;
+			msg[len] = '\0';
+			from = pos + mark;	/* never rescan the marker itself */
+		}
+		redact_tail(msg, cap, &len, s);
+	}
+}
+
 static double uptime(void)
 {
 	struct timespec ts;
@@ -107,6 +164,7 @@ void log_msg(struct log *log, enum log_level level, const char *stage,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	log_redact(msg, sizeof msg, log->redact);
 
 	n = snprintf(line, sizeof line, "[%8.3f] %s: %s%s\n", t, stage,
 		     level == LOG_INFO ? "" : level == LOG_WARN ? "warning: " : "error: ",

@@ -9,7 +9,11 @@
 #ifndef CASTELLAN_LOG_H
 #define CASTELLAN_LOG_H
 
+#include <stddef.h>
+
 #define LOG_MAX_OUT 3
+
+struct arena;
 
 enum log_level { LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -17,6 +21,7 @@ struct log {
 	int out[LOG_MAX_OUT];	/* human-readable lines */
 	int nout;
 	int json;		/* JSON lines, or -1 */
+	const struct arena *redact;	/* secret values never to print, or NULL */
 };
 
 /* Appliance: ttyS0 and tty0 (whichever exist, else /dev/console) for the
@@ -32,6 +37,10 @@ void log_msg(struct log *log, enum log_level level, const char *stage,
 #define log_info(l, stage, ...) log_msg((l), LOG_INFO, (stage), __VA_ARGS__)
 #define log_warn(l, stage, ...) log_msg((l), LOG_WARN, (stage), __VA_ARGS__)
 #define log_error(l, stage, ...) log_msg((l), LOG_ERROR, (stage), __VA_ARGS__)
+
+/* Replaces every registered secret value found in msg with "[redacted]",
+ * in place (msg holds cap bytes). Pure; exposed for tests. */
+void log_redact(char *msg, size_t cap, const struct arena *a);
 
 /* Escapes s as the body of a JSON string into out (always NUL-terminated,
  * truncated to fit). Returns the length written. Pure; exposed for tests. */
