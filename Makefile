@@ -60,10 +60,12 @@ $(VERSION_H): FORCE
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 FORCE:
 $(B)/obj/%.o: init/%.c $(HDRS) $(VERSION_H) $(DEPS)/.done | $(B)/obj
-	musl-gcc $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@musl-gcc $(CFLAGS) -c $< -o $@
 $(B)/castellan: $(OBJS)
-	musl-gcc $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
-	strip $@
+	@echo "  LINK    $@"
+	@musl-gcc $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+	@strip $@
 
 $(B)/obj $(B)/unit/obj:
 	mkdir -p $@
@@ -74,9 +76,11 @@ $(B)/castellan.iso: $(B)/castellan $(wildcard image/* overlay/* overlay/*/* over
 
 # Unit tests: host gcc, sanitizers, the pure modules only.
 $(B)/unit/obj/%.o: init/%.c $(HDRS) $(DEPS)/.done | $(B)/unit/obj
-	gcc $(UNIT_CFLAGS) -c $< -o $@
+	@echo "  CC/ASAN $<"
+	@gcc $(UNIT_CFLAGS) -c $< -o $@
 $(B)/unit/%: tests/unit/%.c tests/unit/check.h $(PURE_HOST_OBJS)
-	gcc $(UNIT_CFLAGS) -o $@ $< $(PURE_HOST_OBJS) $(UNIT_LIBS)
+	@echo "  TEST    $@"
+	@gcc $(UNIT_CFLAGS) -o $@ $< $(PURE_HOST_OBJS) $(UNIT_LIBS)
 
 unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail

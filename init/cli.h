@@ -1,7 +1,9 @@
 /* cli: the operator's host commands, in the same binary as PID 1.
  *
  *   castellan version
- *   castellan check USER-DATA
+ *   castellan keygen [-o FILE]                     (cmd_keys.c)
+ *   castellan seal -r RECIPIENT... [--not-after T] [--vm-uuid U] [-o FILE] [INPUT]
+ *   castellan check [--identity KEY] USER-DATA     (cmd_check.c)
  *
  * Output goes to stdout, problems to stderr as one sentence each; the
  * exit status is 0 when all is well, 1 when the input is bad, 2 on usage.
@@ -10,5 +12,14 @@
 #define CASTELLAN_CLI_H
 
 int cli_main(int argc, char **argv);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_seal(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* Prints "castellan: <msg>" on stderr and returns 1. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints the usage on stderr and returns 2. */
+int cli_usage(void);
 
 #endif

@@ -21,18 +21,14 @@ int io_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-ssize_t io_read_file(const char *path, char *buf, size_t cap)
+ssize_t io_read_fd(int fd, char *buf, size_t cap)
 {
 	size_t len = 0;
-	int fd, saved;
 
 	if (cap == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
 	for (;;) {
 		ssize_t n;
 		if (len == cap - 1) {
@@ -42,27 +38,36 @@ ssize_t io_read_file(const char *path, char *buf, size_t cap)
 				continue;
 			if (n == 0)
 				break;
-			saved = n > 0 ? EFBIG : errno;
-			goto fail;
+			if (n > 0)
+				errno = EFBIG;
+			return -1;
 		}
 		n = read(fd, buf + len, cap - 1 - len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			saved = errno;
-			goto fail;
+			return -1;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	return (ssize_t)len;
-fail:
+}
+
+ssize_t io_read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), saved;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = io_read_fd(fd, buf, cap);
+	saved = errno;
 	close(fd);
 	errno = saved;
-	return -1;
+	return n;
 }
 
 int io_write_file(const char *path, const void *buf, size_t len, unsigned mode)

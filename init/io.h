@@ -17,6 +17,9 @@ int io_write_all(int fd, const void *buf, size_t len);
  * the file does not fit. */
 ssize_t io_read_file(const char *path, char *buf, size_t cap);
 
+/* The same for an open descriptor (e.g. stdin); does not close it. */
+ssize_t io_read_fd(int fd, char *buf, size_t cap);
+
 /* Creates or truncates path with the given mode and writes buf to it.
  * Returns 0, or -1 with errno set. */
 int io_write_file(const char *path, const void *buf, size_t len, unsigned mode);

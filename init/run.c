@@ -1,20 +1,33 @@
 #include "run.h"
 #include "boot.h"
+#include "io.h"
 #include "clock.h"
 #include "modules.h"
 #include "net.h"
 #include "power.h"
+#include "unseal.h"
 #include "version.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define SEED_WAIT_MS 15000
+#define ARENA_SIZE (2u << 20)
 
 static int stage_harden(struct run *r)
 {
 	return boot_harden(&r->log, &r->err);
+}
+
+static int stage_arena(struct run *r)
+{
+	if (arena_open(&r->arena, ARENA_SIZE, &r->err) < 0)
+		return -1;
+	r->log.redact = &r->arena;
+	return 0;
 }
 
 static int stage_modules(struct run *r)
@@ -49,6 +62,30 @@ static int stage_describe(struct run *r)
 	return 0;
 }
 
+/* The image's key opens castellan.identity; then the binding is checked. */
+static int stage_unseal(struct run *r)
+{
+	char uuid[64] = "";
+	struct age_identity *key;
+	struct sealed *s = &r->identity;
+
+	if (access(UNSEAL_DEMO_MARK, F_OK) == 0)
+		log_warn(&r->log, "unseal", "this image carries a demo key, not for production: "
+			 "build it with make image AGE_IDENTITY=your-key.txt");
+	key = unseal_load_key(&r->arena, UNSEAL_IMAGE_KEY, &r->err);
+	if (!key || unseal_open(&r->arena, key, r->desc->identity, strlen(r->desc->identity),
+				s, &r->err) < 0)
+		return -1;
+	if (s->has_vm_uuid && io_read_file(UNSEAL_SMBIOS_UUID, uuid, sizeof uuid) > 0)
+		uuid[strcspn(uuid, "\n")] = '\0';
+	if (sealed_check(s, (long long)time(NULL), uuid[0] ? uuid : NULL, &r->err) < 0)
+		return -1;
+	log_info(&r->log, "unseal", "identity opened: client id %s%s%s%s", s->client_id,
+		 s->has_not_after ? ", valid until " : "", s->has_not_after ? s->not_after_text : "",
+		 s->has_vm_uuid ? ", bound to this VM" : "");
+	return 0;
+}
+
 static int stage_net(struct run *r)
 {
 	if (!r->seed->has_network_config)
@@ -64,13 +101,25 @@ static const struct stage {
 	int (*fn)(struct run *);
 } stages[] = {
 	{ "boot", stage_harden },
+	{ "boot", stage_arena },
 	{ "boot", stage_modules },
 	{ "clock", stage_clock },
 	{ "boot", stage_entropy },
 	{ "cidata", stage_cidata },
 	{ "describe", stage_describe },
+	{ "unseal", stage_unseal },
 	{ "net", stage_net },
 };
+
+/* Zero every secret before the machine stops, whatever the outcome. */
+static void wipe(struct run *r)
+{
+	if (!r->arena.base)
+		return;
+	r->log.redact = NULL;
+	arena_close(&r->arena);
+	log_info(&r->log, "wipe", "secret memory zeroed");
+}
 
 static void __attribute__((noreturn)) fail(struct run *r, const char *stage)
 {
@@ -78,6 +127,7 @@ static void __attribute__((noreturn)) fail(struct run *r, const char *stage)
 
 	log_error(&r->log, stage, "%s", r->err.msg);
 	log_error(&r->log, "run", "stopped in stage %s; nothing was changed", stage);
+	wipe(r);
 	power_final(&r->log, action);
 }
 
@@ -105,6 +155,8 @@ void run_appliance(void)
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++)
 		if (stages[i].fn(&r) < 0)
 			fail(&r, stages[i].name);
-	log_info(&r.log, "run", "done: the description is valid (this build stops here)");
+	log_info(&r.log, "run", "done: description valid, identity opened, network up "
+		 "(this build stops here)");
+	wipe(&r);
 	power_final(&r.log, r.desc->on_success);
 }

@@ -8,18 +8,22 @@
 #ifndef CASTELLAN_RUN_H
 #define CASTELLAN_RUN_H
 
+#include "arena.h"
 #include "cidata.h"
 #include "desc.h"
 #include "err.h"
 #include "log.h"
 #include "netcfg.h"
+#include "sealed.h"
 
 struct run {
 	struct log log;
 	struct err err;
+	struct arena arena;		/* every secret value, locked; wiped at the end */
 	struct seed *seed;		/* the cloud-init files, as read */
 	struct desc *desc;		/* the parsed description */
 	int have_desc;
+	struct sealed identity;		/* the opened Machine Identity, in the arena */
 	struct net_plan net;
 };
 

@@ -8,8 +8,9 @@ pkgs=(
   build-essential musl-tools dpkg-dev autoconf automake libtool pkg-config
   # image: kernel modules metadata, initramfs, BIOS+UEFI ISO
   kmod cpio xorriso mtools grub-common grub-pc-bin grub-efi-amd64-bin ca-certificates
-  # tests: the emulator, UEFI firmware, ISO readers
-  qemu-system-x86 ovmf genisoimage
+  # tests: the emulator, UEFI firmware, ISO readers, the reference age tool,
+  # libFuzzer, and python3 for small fixture edits
+  qemu-system-x86 ovmf genisoimage age clang libclang-rt-14-dev python3
 )
 
 missing=()

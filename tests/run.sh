@@ -15,6 +15,8 @@ run() {  # run NAME COMMAND...: streams the output, keeps it for the count
 
 run unit make --no-print-directory unit
 run cli tests/cli.sh "$b"
+run age tests/age/run.sh "$b"
+run fuzz tests/fuzz/run.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |
