@@ -27,7 +27,7 @@ LDLIBS := -lcurl -lbearssl -lcjson -lyaml -lpthread
 
 # Modules the unit tests link, built by the host compiler under
 # AddressSanitizer and UBSan: the pure ones, plus the logger and io.
-PURE := err io log arena ipv4 yamldoc desc netcfg dhcp seedlabel base64 bech32 age sealed
+PURE := err io log arena ipv4 yamldoc desc netcfg dhcp seedlabel base64 bech32 age sealed retry secrets infisical_msg
 UNIT_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iinit -I$(HOSTDEPS)/include
 UNIT_LIBS := -L$(HOSTDEPS)/lib -lbearssl -lcjson -lyaml
@@ -40,9 +40,18 @@ HDRS := $(wildcard init/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 PURE_HOST_OBJS := $(PURE:%=$(B)/unit/obj/%.o)
 
-.PHONY: FORCE all setup deps castellan image test unit boot-test cli-test demo bench clean
+.PHONY: FORCE all setup deps castellan image demo-image test unit boot-test cli-test demo bench clean
 
-all: setup image
+# The appliance's age identity is built into the image. A production image
+# needs AGE_IDENTITY; make demo and make test use a throwaway key of this
+# build directory, and that image says so on its console at boot.
+AGE_IDENTITY ?=
+DEMO_KEY := $(B)/demo/identity.key
+KEY_STAMP := $(B)/image-key.stamp
+
+all: setup castellan
+	@if [ -n "$(AGE_IDENTITY)" ]; then $(MAKE) --no-print-directory image; \
+	 else echo "built $(B)/castellan; for the ISO: make image AGE_IDENTITY=key.txt (castellan keygen -o key.txt)"; fi
 
 setup:
 	@scripts/setup.sh
@@ -71,8 +80,22 @@ $(B)/obj $(B)/unit/obj:
 	mkdir -p $@
 
 image: $(B)/castellan.iso
-$(B)/castellan.iso: $(B)/castellan $(wildcard image/* overlay/* overlay/*/* overlay/*/*/*) scripts/kernel.sh
-	image/build.sh $(B)
+# Rewritten only when the key (or demo flag) changes, so the ISO follows it.
+$(KEY_STAMP): FORCE
+	@[ -n "$(AGE_IDENTITY)" ] || { echo "make image needs AGE_IDENTITY=path/to/key.txt, the appliance's age identity (castellan keygen -o key.txt makes one); make demo and make test use a throwaway key" >&2; exit 1; }
+	@[ -r "$(AGE_IDENTITY)" ] || { echo "AGE_IDENTITY=$(AGE_IDENTITY): no such readable file" >&2; exit 1; }
+	@mkdir -p $(B)
+	@{ sha256sum < "$(AGE_IDENTITY)"; echo "demo=$(DEMO)"; } > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+$(B)/castellan.iso: $(B)/castellan $(KEY_STAMP) $(wildcard image/* overlay/* overlay/*/* overlay/*/*/*) scripts/kernel.sh
+	image/build.sh $(B) --key "$(AGE_IDENTITY)" $(if $(DEMO),--demo)
+
+$(DEMO_KEY): | $(B)/castellan
+	@mkdir -p $(dir $@)
+	@$(B)/castellan keygen -o $@ 2>/dev/null
+	@echo "  KEYGEN  $@ (throwaway demo key)"
+demo-image: $(B)/castellan $(DEMO_KEY)
+	@$(MAKE) --no-print-directory image AGE_IDENTITY=$(DEMO_KEY) DEMO=1
 
 # Unit tests: host gcc, sanitizers, the pure modules only.
 $(B)/unit/obj/%.o: init/%.c $(HDRS) $(DEPS)/.done | $(B)/unit/obj
@@ -85,22 +108,22 @@ $(B)/unit/%: tests/unit/%.c tests/unit/check.h $(PURE_HOST_OBJS)
 unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do $$t || fail=1; done; exit $$fail
 
-boot-test: image
+boot-test: demo-image
 	tests/boot/run.sh $(B)
 
 cli-test: $(B)/castellan
 	tests/cli.sh $(B)
 
 test: setup
-	@$(MAKE) --no-print-directory image
+	@$(MAKE) --no-print-directory demo-image
 	@tests/run.sh $(B)
 
 demo: setup
-	@$(MAKE) --no-print-directory image
+	@$(MAKE) --no-print-directory demo-image
 	qemu/demo.sh $(B)
 
 bench: setup
-	@$(MAKE) --no-print-directory image
+	@$(MAKE) --no-print-directory demo-image
 	bench/run.sh $(B)
 
 clean:

@@ -4,7 +4,10 @@
 #include "arena.h"
 #include "cli.h"
 #include "desc.h"
+#include "infisical.h"
 #include "io.h"
+#include "log.h"
+#include "secrets.h"
 #include "unseal.h"
 
 #include <errno.h>
@@ -14,16 +17,75 @@
 #include <time.h>
 
 #define USER_DATA_MAX (1024 * 1024)
+#define MAX_PROBLEMS 16
 
-static int check_identity(const struct desc *d, const char *keyfile)
+struct check_opts {
+	const char *keyfile;
+	int live;
+	const char *resolve;	/* --resolve host:port:address */
+};
+
+/* Logs in, checks every required secret, revokes the token. Prints each
+ * problem as one sentence; returns the number of problems. */
+static int check_live(const struct desc *d, const struct sealed *s, struct arena *a,
+		      const struct check_opts *o)
 {
+	struct infisical_secret *list = arena_alloc(a, sizeof *list * INFISICAL_MAX_SECRETS);
+	struct infisical_options io = { o->resolve, 0 };
+	struct err problems[MAX_PROBLEMS], e;
+	struct cluster_secrets cs;
+	struct infisical c;
+	struct log log;
+	int n = 0, bad;
+
+	log_open_stderr(&log);
+	log.redact = a;
+	if (!list)
+		return cli_fail("the secret arena is full");
+	if (infisical_open(&c, &d->infisical, a, &log, &io, &e) < 0 ||
+	    infisical_login(&c, s->client_id, s->client_secret, &e) < 0) {
+		cli_fail("%s", e.msg);
+		infisical_close(&c);
+		return 1;
+	}
+	printf("infisical: logged in to %s as %s\n", d->infisical.host.text, s->client_id);
+	bad = infisical_list(&c, list, INFISICAL_MAX_SECRETS, &n, &e) < 0;
+	if (bad) {
+		cli_fail("%s", e.msg);
+	} else {
+		printf("infisical: %d secrets in project %s, environment %s, path %s\n", n,
+		       d->infisical.project, d->infisical.environment, d->infisical.path);
+		bad = secrets_pick(&cs, list, n, &d->infisical, problems, MAX_PROBLEMS);
+		for (int i = 0; i < bad && i < MAX_PROBLEMS; i++)
+			cli_fail("%s", problems[i].msg);
+		for (int id = 0; id < SECRET_COUNT; id++)
+			if (cs.s[id])
+				printf("secret %s: present%s\n", secrets_name(&d->infisical, id),
+				       bad ? "" : ", well-formed");
+		if (!cs.s[SECRET_TALOS_SECRETS])
+			printf("secret %s: absent (the appliance generates the cluster PKI and stores it)\n",
+			       secrets_name(&d->infisical, SECRET_TALOS_SECRETS));
+	}
+	if (infisical_revoke(&c, &e) < 0) {
+		cli_fail("%s", e.msg);
+		bad++;
+	} else {
+		printf("infisical: access token revoked\n");
+	}
+	infisical_close(&c);
+	return bad;
+}
+
+static int check_identity(const struct desc *d, const struct check_opts *o)
+{
+	const char *keyfile = o->keyfile;
 	struct arena a;
 	struct sealed s;
 	struct age_identity *key;
 	struct err e;
 	int rc = 1;
 
-	if (arena_open(&a, 256 * 1024, &e) < 0)
+	if (arena_open(&a, 4 * 1024 * 1024, &e) < 0)
 		return cli_fail("%s", e.msg);
 	key = unseal_load_key(&a, keyfile, &e);
 	if (!key || unseal_open(&a, key, d->identity, strlen(d->identity), &s, &e) < 0) {
@@ -41,7 +103,7 @@ static int check_identity(const struct desc *d, const char *keyfile)
 		cli_fail("%s", e.msg);
 		goto out;
 	}
-	rc = 0;
+	rc = o->live && check_live(d, &s, &a, o) > 0 ? 1 : 0;
 out:
 	arena_close(&a);
 	return rc;
@@ -49,7 +111,8 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-	const char *keyfile = NULL, *path = NULL;
+	struct check_opts o = { NULL, 0, NULL };
+	const char *path = NULL;
 	struct desc *d;
 	char *text, summary[512];
 	struct err e;
@@ -58,7 +121,11 @@ int cmd_check(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc)
-			keyfile = argv[++i];
+			o.keyfile = argv[++i];
+		else if (strcmp(argv[i], "--live") == 0)
+			o.live = 1;
+		else if (strcmp(argv[i], "--resolve") == 0 && i + 1 < argc)
+			o.resolve = argv[++i];
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else
@@ -66,6 +133,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (!path)
 		return cli_usage();
+	if (o.live && !o.keyfile)
+		return cli_fail("--live needs --identity KEY: logging in to Infisical takes the sealed identity");
 	d = calloc(1, sizeof *d);
 	text = malloc(USER_DATA_MAX);
 	if (!d || !text) {
@@ -83,8 +152,8 @@ int cmd_check(int argc, char **argv)
 	}
 	desc_summary(d, summary, sizeof summary);
 	printf("description: ok\n%s\n", summary);
-	if (keyfile)
-		rc = check_identity(d, keyfile);
+	if (o.keyfile)
+		rc = check_identity(d, &o);
 	else {
 		printf("identity: not opened (give --identity KEY to open it)\n");
 		rc = 0;
