@@ -257,8 +257,8 @@ static int parse_secret_names(struct ydoc *y, yaml_node_t *inf, const char *path
 
 static int parse_infisical(struct desc *d, yaml_node_t *c, struct err *e)
 {
-	static const char *const keys[] = { "host", "project", "environment", "path", "ca",
-		"secrets", NULL };
+	static const char *const keys[] = { "host", "address", "project", "environment", "path",
+		"ca", "secrets", NULL };
 	static const char *const path = "castellan.infisical";
 	struct desc_infisical *inf = &d->infisical;
 	struct ydoc *y = &d->yaml;
@@ -276,6 +276,7 @@ static int parse_infisical(struct desc *d, yaml_node_t *c, struct err *e)
 	inf->host.port = 443;
 	snprintf(inf->path, sizeof inf->path, "/");
 	if (get_url(y, m, path, "host", 0, 443, &inf->host, e) < 0 ||
+	    get_ipv4(y, m, path, "address", 0, &inf->address, e) < 0 ||
 	    get_word(y, m, path, "project", 1, "_-", "an Infisical project slug or id",
 		     inf->project, sizeof inf->project, e) < 0 ||
 	    get_word(y, m, path, "environment", 1, "_-", "an Infisical environment slug",

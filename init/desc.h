@@ -55,6 +55,7 @@ struct desc_secret_names {
 
 struct desc_infisical {
 	struct desc_url host;
+	uint32_t address;	/* connect here instead of resolving host; 0: resolve */
 	char project[DESC_NAME * 2];
 	char environment[DESC_NAME];
 	char path[DESC_URL];

@@ -1,4 +1,5 @@
 #include "infisical.h"
+#include "ipv4.h"
 #include "wipealloc.h"
 
 #include <cjson/cJSON.h>
@@ -175,8 +176,15 @@ int infisical_open(struct infisical *c, const struct desc_infisical *cfg, struct
 {
 	struct http_config hc = { cfg->host.text, cfg->ca[0] ? cfg->ca : NULL,
 				  opt ? opt->resolve : NULL, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS };
+	char ip[IPV4_STRLEN];
 
 	memset(c, 0, sizeof *c);
+	/* A fixed address still verifies the certificate for the host name. */
+	if (!hc.resolve && cfg->address) {
+		snprintf(c->resolve, sizeof c->resolve, "%s:%u:%s", cfg->host.host, cfg->host.port,
+			 ipv4_format(cfg->address, ip));
+		hc.resolve = c->resolve;
+	}
 	c->log = log;
 	c->arena = a;
 	c->cfg = cfg;

@@ -43,6 +43,7 @@ struct infisical {
 	struct http_response resp;	/* body buffer in the arena */
 	const char *client_id;
 	char *token;			/* in the arena, or NULL */
+	char resolve[300];		/* castellan.infisical.address as host:port:addr */
 	int v4;				/* 1 once v4 answered, 0 for v3 */
 	int v4_known;
 };

@@ -12,9 +12,11 @@
 #include "cidata.h"
 #include "desc.h"
 #include "err.h"
+#include "infisical.h"
 #include "log.h"
 #include "netcfg.h"
 #include "sealed.h"
+#include "secrets.h"
 
 struct run {
 	struct log log;
@@ -25,6 +27,11 @@ struct run {
 	int have_desc;
 	struct sealed identity;		/* the opened Machine Identity, in the arena */
 	struct net_plan net;
+	struct infisical infisical;	/* open from stage secrets until the wipe */
+	int infisical_open;
+	struct infisical_secret *list;	/* what Infisical holds at the path, in the arena */
+	int nlist;
+	struct cluster_secrets secrets;	/* the required ones, picked from list */
 };
 
 void run_appliance(void) __attribute__((noreturn));

@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Boot tests: the appliance ISO in QEMU (TCG) on a cidata seed, judged by
+# what the guest prints on its console (ttyS0) and JSON port (ttyS1).
+#
+#   tests/boot/run.sh BUILDDIR       (make boot-test)
+#
+#   a  BIOS, good seed on an IDE CD-ROM, user networking: modules, DHCP,
+#      seed, summary, power-off, JSON log
+#   b  BIOS, seed with a bad node address on virtio-blk: the one error line
+#      naming the field, power-off
+#   c  UEFI (OVMF, q35), good seed, no network: seed, summary, power-off
+#
+# BUILDDIR/castellan.iso must be the demo image (make demo-image): the good
+# fixture's identity is sealed to its throwaway key, BUILDDIR/demo/identity.key.
+# Boots are slow under TCG (15-25 s each), so there are only three.
+# Seeds go to BUILDDIR/test-seeds/, consoles and JSON logs to
+# BUILDDIR/test-boot/. CASTELLAN_BOOT_TIMEOUT bounds one boot (default 300 s).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+die() { echo "boot: error: $*" >&2; exit 2; }
+[ $# -eq 1 ] || die "usage: tests/boot/run.sh BUILDDIR"
+b=$1
+iso=$b/castellan.iso
+[ -f "$iso" ] || die "no $iso (run make image)"
+command -v python3 >/dev/null || die "python3 not found (run scripts/setup.sh)"
+seeds=$b/test-seeds logs=$b/test-boot
+mkdir -p "$seeds" "$logs" || die "cannot create $seeds or $logs"
+timeout=${CASTELLAN_BOOT_TIMEOUT:-300}
+
+for f in good bad-ip; do
+	"$repo/qemu/mkseed.sh" "$here/fixtures/$f" "$seeds/$f.iso" "$b"
+done
+
+passed=0 failed=0 case_failed=0
+ok() { echo "ok - $*"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $*"; failed=$((failed + 1)); case_failed=1; }
+
+# Init lines look like "[  12.345] stage: message"; kernel lines like
+# "[   12.345678] reboot: Power down". Patterns match after the timestamp.
+ts='\[ *[0-9]+\.[0-9]+\] '
+count() { grep -Ec -- "$ts$1" "$con" || true; }
+# expect N DESC PATTERN: the console holds exactly N such lines ("+" for 1 or more).
+expect() {
+	local n=$1 desc=$2 c
+	c=$(count "$3")
+	if [ "$n" = + ] && [ "$c" -ge 1 ] || [ "$n" = "$c" ]; then ok "$desc"
+	else not_ok "$desc (found $c)"; fi
+}
+
+# boot NAME QEMU-RUN-ARGS...: one boot; sets con, json, rc.
+boot() {
+	local name=$1
+	shift
+	con=$logs/$name.console json=$logs/$name.jsonl raw=$logs/$name.console.raw
+	rm -f "$con" "$json" "$raw"
+	: >"$json"
+	echo "# $name: booting (up to ${timeout}s)"
+	rc=0
+	"$repo/qemu/run.sh" --iso "$iso" --quiet --console "$raw" --json "$json" \
+		--timeout "$timeout" "$@" </dev/null || rc=$?
+	tr -d '\r' <"$raw" >"$con" 2>/dev/null || : >"$con"
+	case_failed=0
+}
+
+# powered_off NAME: QEMU ended by itself with status 0 because the guest
+# switched itself off (with panic=-1 a dead PID 1 also ends QEMU with 0).
+powered_off() {
+	if [ "$rc" = 0 ]; then ok "$1: QEMU exited 0"; else not_ok "$1: QEMU exited 0 (status $rc)"; fi
+	expect + "$1: init said 'power: powering off'" 'power: powering off'
+	expect + "$1: kernel said 'reboot: Power down'" 'reboot: Power down'
+	if ! grep -q 'Kernel panic' "$con"; then ok "$1: no kernel panic"; else not_ok "$1: no kernel panic"; fi
+}
+
+# json_ok NAME STAGE LEVEL MSG-PREFIX: every line on ttyS1 is a JSON object
+# with t, level, stage, msg, and one of them is the given event.
+json_ok() {
+	local out st=0
+	out=$(python3 - "$json" "$2" "$3" "$4" <<'EOF' 2>&1
+import json, sys
+path, stage, level, prefix = sys.argv[1:]
+n, found = 0, False
+for i, line in enumerate(open(path, encoding="utf-8", errors="replace"), 1):
+    line = line.strip()
+    if not line:
+        continue
+    try:
+        ev = json.loads(line)
+    except ValueError as e:
+        sys.exit(f"line {i} is not JSON ({e}): {line[:120]}")
+    if not isinstance(ev, dict) or not isinstance(ev.get("t"), (int, float)) \
+            or not all(isinstance(ev.get(k), str) for k in ("level", "stage", "msg")):
+        sys.exit(f"line {i} lacks t/level/stage/msg: {line[:120]}")
+    n += 1
+    found = found or (ev["stage"] == stage and ev["level"] == level
+                      and ev["msg"].startswith(prefix))
+if n == 0:
+    sys.exit("no JSON lines at all")
+if not found:
+    sys.exit(f"{n} JSON lines, none is {level} {stage}: {prefix}...")
+print(f"{n} lines")
+EOF
+	) || st=$?
+	if [ "$st" = 0 ]; then ok "$1: ttyS1 holds JSON lines with the $2 event ($out)"
+	else not_ok "$1: ttyS1 holds JSON lines with the $2 event: $out"; fi
+}
+
+show_console() {
+	[ "$case_failed" = 0 ] && return
+	echo "# --- $1: console ($con)"
+	sed 's/^/# /' "$con"
+	echo "# --- end of console"
+}
+
+summary='describe: cluster castle: 3 control planes, 2 workers'
+
+# --- a: BIOS, good seed on IDE, network
+boot a --seed "$seeds/good.iso" --net
+expect + "a: castellan started as PID 1" 'boot: castellan [^ ]+ starting as PID 1'
+expect + "a: kernel modules loaded" 'boot: loaded [1-9][0-9]* kernel modules'
+expect + "a: seed found (IDE CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(iso9660, label cidata\)'
+expect + "a: DHCP lease 10.0.2.15/24 from QEMU's server" 'net: DHCP lease 10\.0\.2\.15/24 on eth0'
+expect 0 "a: description parsed without error" 'describe: error'
+expect 1 "a: summary printed" "$summary"
+powered_off a
+json_ok a describe info 'cluster castle: '
+show_console a
+
+# --- b: BIOS, malformed description on virtio-blk, no network
+boot b --seed "$seeds/bad-ip.iso" --seed-virtio
+expect + "b: seed found (virtio-blk)" 'cidata: seed found on /dev/vd[a-z]+ \(iso9660, label cidata\)'
+expect 1 "b: exactly one describe error line" 'describe: error: '
+expect 1 "b: the error names castellan.cluster.nodes[1].ip and its value" \
+	'describe: error: castellan\.cluster\.nodes\[1\]\.ip: "10\.0\.0\.300" is not an IPv4 address$'
+expect 0 "b: no summary for a broken description" 'describe: cluster '
+powered_off b
+json_ok b describe error 'castellan.cluster.nodes[1].ip: '
+show_console b
+
+# --- c: UEFI, good seed, no network
+boot c --uefi --seed "$seeds/good.iso"
+expect + "c: castellan started as PID 1 under OVMF" 'boot: castellan [^ ]+ starting as PID 1'
+expect + "c: seed found (AHCI CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(iso9660, label cidata\)'
+expect 1 "c: summary printed" "$summary"
+powered_off c
+show_console c
+
+echo "boot: $passed passed, $failed failed"
+[ "$failed" = 0 ]
