@@ -14,7 +14,8 @@ int cli_usage(void)
 	      "       castellan keygen [-o FILE]\n"
 	      "       castellan seal -r RECIPIENT [-r RECIPIENT...] [--not-after RFC3339]\n"
 	      "                      [--vm-uuid UUID] [-o FILE] [INPUT]\n"
-	      "       castellan check [--identity KEY [--live [--resolve HOST:PORT:ADDR]]] USER-DATA\n",
+	      "       castellan check [--identity KEY [--live [--resolve HOST:PORT:ADDR]\n"
+	      "                       [--deadline SECONDS]]] USER-DATA\n",
 	      stderr);
 	return 2;
 }

@@ -23,6 +23,7 @@ struct check_opts {
 	const char *keyfile;
 	int live;
 	const char *resolve;	/* --resolve host:port:address */
+	long deadline_s;	/* --deadline: how long one Infisical operation may take */
 };
 
 /* Logs in, checks every required secret, revokes the token. Prints each
@@ -31,7 +32,7 @@ static int check_live(const struct desc *d, const struct sealed *s, struct arena
 		      const struct check_opts *o)
 {
 	struct infisical_secret *list = arena_alloc(a, sizeof *list * INFISICAL_MAX_SECRETS);
-	struct infisical_options io = { o->resolve, 0 };
+	struct infisical_options io = { o->resolve, o->deadline_s * 1000 };
 	struct err problems[MAX_PROBLEMS], e;
 	struct cluster_secrets cs;
 	struct infisical c;
@@ -111,7 +112,7 @@ out:
 
 int cmd_check(int argc, char **argv)
 {
-	struct check_opts o = { NULL, 0, NULL };
+	struct check_opts o = { NULL, 0, NULL, 0 };
 	const char *path = NULL;
 	struct desc *d;
 	char *text, summary[512];
@@ -126,6 +127,11 @@ int cmd_check(int argc, char **argv)
 			o.live = 1;
 		else if (strcmp(argv[i], "--resolve") == 0 && i + 1 < argc)
 			o.resolve = argv[++i];
+		else if (strcmp(argv[i], "--deadline") == 0 && i + 1 < argc) {
+			o.deadline_s = strtol(argv[++i], NULL, 10);
+			if (o.deadline_s <= 0)
+				return cli_fail("--deadline takes a whole number of seconds");
+		}
 		else if (argv[i][0] != '-' && !path)
 			path = argv[i];
 		else

@@ -416,13 +416,17 @@ static int write_call(struct infisical *c, const char *method, const char *name,
 
 int infisical_put(struct infisical *c, const char *name, const char *value, struct err *e)
 {
-	if (write_call(c, "POST", name, value, "create secrets", e) < 0)
+	const char *op = "create secrets";
+
+	if (write_call(c, "POST", name, value, op, e) < 0)
 		return -1;
-	if (c->resp.status == 400 && strstr((const char *)c->resp.body, "already exist") &&
-	    write_call(c, "PATCH", name, value, "edit secrets", e) < 0)
-		return -1;
+	if (c->resp.status == 400 && strstr((const char *)c->resp.body, "already exist")) {
+		op = "edit secrets";
+		if (write_call(c, "PATCH", name, value, op, e) < 0)
+			return -1;
+	}
 	if (c->resp.status != 200)
-		return refused(c, "write secrets", e);
+		return refused(c, op, e);
 	memset(c->resp.body, 0, c->resp.len);
 	return 0;
 }

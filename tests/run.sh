@@ -4,6 +4,8 @@
 set -uo pipefail
 b=${1:?usage: tests/run.sh BUILDDIR}
 log=$(mktemp); trap 'rm -f "$log"' EXIT
+# Go comes with this kind of machine in /usr/local/go; a bare PATH may miss it.
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin
 status=0
 
 run() {  # run NAME COMMAND...: streams the output, keeps it for the count
@@ -17,6 +19,8 @@ run unit make --no-print-directory unit
 run cli tests/cli.sh "$b"
 run age tests/age/run.sh "$b"
 run fuzz tests/fuzz/run.sh "$b"
+run twin tests/twin/run.sh
+run infisical tests/infisical/run.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |
