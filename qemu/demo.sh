@@ -7,7 +7,8 @@
 #
 # The ISO is the demo image (make demo-image: a throwaway key in
 # BUILDDIR/demo/identity.key); the sample's identity is sealed to that key
-# when the seed is built. Console and JSON log are kept in BUILDDIR/demo/.
+# when the seed is built. Infisical is the twin, run on this host for the
+# length of the demo (qemu/twin.sh). Console and JSON log are kept in BUILDDIR/demo/.
 # CASTELLAN_DEMO_TIMEOUT
 # (seconds, default 600) bounds the run.
 set -euo pipefail
@@ -20,7 +21,12 @@ b=$1
 out=$b/demo
 mkdir -p "$out" || die "cannot create $out"
 
-"$here/mkseed.sh" "$here/sample" "$out/seed.iso" "$b"
+# The Infisical twin stands in for Infisical (qemu/twin.sh).
+. "$here/twin.sh"
+twin_start "$(dirname "$here")" "$b" "$out/twin" || die "the Infisical twin did not start"
+trap 'kill $TWIN_PID 2>/dev/null; wait $TWIN_PID 2>/dev/null' EXIT
+twin_fixture "$here/sample" "$out/sample" || die "cannot point the sample at the twin"
+"$here/mkseed.sh" "$out/sample" "$out/seed.iso" "$b"
 echo "demo: booting $b/castellan.iso with qemu/sample (TCG, no KVM: expect 15-30 s)"
 echo "demo: console also in $out/console.log, JSON events in $out/events.jsonl"
 start=$(date +%s.%N)

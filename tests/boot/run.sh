@@ -5,10 +5,12 @@
 #   tests/boot/run.sh BUILDDIR       (make boot-test)
 #
 #   a  BIOS, good seed on an IDE CD-ROM, user networking: modules, DHCP,
-#      seed, summary, power-off, JSON log
+#      seed, summary, secrets from the Infisical twin (on the host, reached
+#      at 10.0.2.2), token revoked, memory wiped, power-off, JSON log, and
+#      no secret value on either console
 #   b  BIOS, seed with a bad node address on virtio-blk: the one error line
 #      naming the field, power-off
-#   c  UEFI (OVMF, q35), good seed, no network: seed, summary, power-off
+#   c  UEFI (OVMF, q35), good seed, user networking: the whole run, power-off
 #
 # BUILDDIR/castellan.iso must be the demo image (make demo-image): the good
 # fixture's identity is sealed to its throwaway key, BUILDDIR/demo/identity.key.
@@ -29,9 +31,26 @@ seeds=$b/test-seeds logs=$b/test-boot
 mkdir -p "$seeds" "$logs" || die "cannot create $seeds or $logs"
 timeout=${CASTELLAN_BOOT_TIMEOUT:-300}
 
-for f in good bad-ip; do
-	"$repo/qemu/mkseed.sh" "$here/fixtures/$f" "$seeds/$f.iso" "$b"
-done
+# The Infisical twin on the host (qemu/twin.sh), and the good fixture
+# pointed at it with the twin's identity, which mkseed seals to the image's key.
+. "$repo/qemu/twin.sh"
+twin_start "$repo" "$b" "$logs/twin" || die "the Infisical twin did not start"
+trap 'kill $TWIN_PID 2>/dev/null; wait $TWIN_PID 2>/dev/null' EXIT
+good=$seeds/good-dir
+twin_fixture "$here/fixtures/good" "$good" || die "cannot point the fixture at the twin"
+"$repo/qemu/mkseed.sh" "$good" "$seeds/good.iso" "$b"
+"$repo/qemu/mkseed.sh" "$here/fixtures/bad-ip" "$seeds/bad-ip.iso" "$b"
+# Values the twin holds; none may ever reach a console or the JSON port.
+planted=("$TWIN_CLIENT_SECRET"
+	iLD4Y/JXjOA4fXy5GLVEGJZusfv4R/3PT3JWRckXwBA= 7b5f1656-dbe1-4d05-ad0e-d854676096ac
+	7aeac9c0b0c8ce27a9152a4d23273ba17c27cad20ac48eedbd40c696990f7c98)
+no_secrets() {
+	local v
+	for v in "${planted[@]}"; do
+		if grep -qF -- "$v" "$con" "$json"; then not_ok "$1: no secret value on the consoles"; return; fi
+	done
+	ok "$1: no secret value on the consoles"
+}
 
 passed=0 failed=0 case_failed=0
 ok() { echo "ok - $*"; passed=$((passed + 1)); }
@@ -123,6 +142,12 @@ expect + "a: seed found (IDE CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(is
 expect + "a: DHCP lease 10.0.2.15/24 from QEMU's server" 'net: DHCP lease 10\.0\.2\.15/24 on eth0'
 expect 0 "a: description parsed without error" 'describe: error'
 expect 1 "a: summary printed" "$summary"
+expect 1 "a: logged in to the Infisical twin" 'secrets: logged in to https://infisical\.twin:[0-9]+ as 3a717a21-'
+expect 1 "a: required secrets present and well-formed" 'secrets: 5 secrets in locked memory; the required ones are present and well-formed'
+expect 1 "a: access token revoked at the end" 'cleanup: Infisical access token revoked'
+expect 1 "a: secret memory zeroed" 'wipe: secret memory zeroed'
+expect 1 "a: the run completed" 'run: done: '
+no_secrets a
 powered_off a
 json_ok a describe info 'cluster castle: '
 show_console a
@@ -138,11 +163,13 @@ powered_off b
 json_ok b describe error 'castellan.cluster.nodes[1].ip: '
 show_console b
 
-# --- c: UEFI, good seed, no network
-boot c --uefi --seed "$seeds/good.iso"
+# --- c: UEFI, good seed, network
+boot c --uefi --seed "$seeds/good.iso" --net
 expect + "c: castellan started as PID 1 under OVMF" 'boot: castellan [^ ]+ starting as PID 1'
 expect + "c: seed found (AHCI CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(iso9660, label cidata\)'
 expect 1 "c: summary printed" "$summary"
+expect 1 "c: the run completed" 'run: done: '
+no_secrets c
 powered_off c
 show_console c
 

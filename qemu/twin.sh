@@ -1,0 +1,44 @@
+# Sourced by qemu/demo.sh and tests/boot/run.sh: the Infisical twin on the
+# host, and a seed directory pointed at it. The guest reaches the twin
+# through QEMU's user networking at 10.0.2.2, under the name its test
+# certificate carries (infisical.twin), trusting the twin's CA.
+
+# The twin's castellan identity (tests/twin/testdata/infisical.json).
+TWIN_CLIENT_ID=3a717a21-d46f-4610-b6cf-d92dd19a5359
+TWIN_CLIENT_SECRET=d1b2a0c237a132172fb345de2926b964bf80d71e914b32f4684c7568fbfe2cbf
+TWIN_PROJECT=51a441e4-aa3b-437a-92b1-086769162d84
+
+# twin_start REPO BUILDDIR DIR: builds and starts the twin; sets TWIN_PID,
+# TWIN_PORT and TWIN_CA. The caller stops it (kill "$TWIN_PID").
+twin_start() {
+	local repo=$1 b=$2 dir=$3 i
+	command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin
+	(cd "$repo/tests/twin" && go build -o "$repo/$b/twin" ./cmd/twin) || return 1
+	rm -rf "$dir"
+	"$b/twin" --dir "$dir" --config "$repo/tests/twin/testdata/infisical.json" 2>"$dir.log" &
+	TWIN_PID=$!
+	for i in $(seq 100); do [ -s "$dir/addr" ] && break; sleep 0.1; done
+	[ -s "$dir/addr" ] || { cat "$dir.log" >&2; return 1; }
+	TWIN_PORT=$(cut -d: -f2 "$dir/addr")
+	TWIN_CA=$dir/ca.pem
+}
+
+# twin_fixture SRC DST: copies a seed directory, gives it the twin's
+# identity (sealed later by qemu/mkseed.sh) and points its one-line
+# castellan.infisical entry at the twin.
+twin_fixture() {
+	local src=$1 dst=$2
+	rm -rf "$dst" && cp -r "$src" "$dst" || return 1
+	printf 'client_id: %s\nclient_secret: %s\n' "$TWIN_CLIENT_ID" "$TWIN_CLIENT_SECRET" >"$dst/identity.yaml"
+	python3 - "$dst/user-data" "$TWIN_PORT" "$TWIN_CA" "$TWIN_PROJECT" <<'PY'
+import re, sys
+path, port, ca, project = sys.argv[1:]
+pem = "".join("      " + l + "\n" for l in open(ca).read().strip().split("\n"))
+inf = (f"  infisical:\n    host: https://infisical.twin:{port}\n    address: 10.0.2.2\n"
+       f"    project: {project}\n    environment: prod\n    path: /castle\n    ca: |\n{pem}")
+s, n = re.subn(r"  infisical: \{.*\}\n", lambda m: inf, open(path).read())
+if n != 1:
+    sys.exit("no one-line infisical: entry in " + path)
+open(path, "w").write(s)
+PY
+}
