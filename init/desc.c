@@ -1,5 +1,6 @@
 #include "desc.h"
 #include "ipv4.h"
+#include "syntax.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,17 +47,6 @@ static int is_hostname(const char *s)
 	return is_word(s, "-.") && s[0] != '-' && s[0] != '.';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, optionally as colon-separated pairs. */
 static int parse_sha256_hex(const char *s, unsigned char out[32])
 {
@@ -66,8 +56,8 @@ static int parse_sha256_hex(const char *s, unsigned char out[32])
 		int hi, lo;
 		if (i > 0 && *s == ':')
 			s++;
-		hi = hexval(s[0]);
-		lo = hi < 0 ? -1 : hexval(s[1]);
+		hi = syntax_hexval(s[0]);
+		lo = hi < 0 ? -1 : syntax_hexval(s[1]);
 		if (lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
@@ -206,6 +196,25 @@ static int get_ipv4_list(struct ydoc *y, yaml_node_t *map, const char *path,
 	return 1;
 }
 
+/* A required mapping under parent that holds only the allowed keys; NULL
+ * with e set otherwise. */
+static yaml_node_t *section(struct ydoc *y, yaml_node_t *parent, const char *parent_path,
+			    const char *key, const char *const *keys, struct err *e)
+{
+	char p[YPATH_MAX];
+	int bad;
+	yaml_node_t *m = yget_map(y, parent, parent_path, key, &bad, e);
+
+	ypath_key(p, parent_path, key);
+	if (bad)
+		return NULL;
+	if (!m) {
+		err_set(e, "%s: is required", p);
+		return NULL;
+	}
+	return ymap_check(y, m, p, keys, e) < 0 ? NULL : m;
+}
+
 /* ---- sections ---- */
 
 static int parse_identity(struct desc *d, yaml_node_t *c, struct err *e)
@@ -262,14 +271,9 @@ static int parse_infisical(struct desc *d, yaml_node_t *c, struct err *e)
 	static const char *const path = "castellan.infisical";
 	struct desc_infisical *inf = &d->infisical;
 	struct ydoc *y = &d->yaml;
-	int bad;
-	yaml_node_t *m = yget_map(y, c, "castellan", "infisical", &bad, e);
+	yaml_node_t *m = section(y, c, "castellan", "infisical", keys, e);
 
-	if (bad)
-		return -1;
 	if (!m)
-		return err_set(e, "%s: is required", path);
-	if (ymap_check(y, m, path, keys, e) < 0)
 		return -1;
 	snprintf(inf->host.text, sizeof inf->host.text, "https://app.infisical.com");
 	snprintf(inf->host.host, sizeof inf->host.host, "app.infisical.com");
@@ -328,14 +332,10 @@ static int parse_proxmox(struct desc *d, yaml_node_t *c, struct err *e)
 	struct ydoc *y = &d->yaml;
 	char pin[160];
 	long vlan = 0;
-	int bad, rc;
-	yaml_node_t *m = yget_map(y, c, "castellan", "proxmox", &bad, e);
+	int rc;
+	yaml_node_t *m = section(y, c, "castellan", "proxmox", keys, e);
 
-	if (bad)
-		return -1;
 	if (!m)
-		return err_set(e, "%s: is required", path);
-	if (ymap_check(y, m, path, keys, e) < 0)
 		return -1;
 	snprintf(px->storage, sizeof px->storage, "local-lvm");
 	snprintf(px->iso_storage, sizeof px->iso_storage, "local");
@@ -372,15 +372,11 @@ static int parse_talos(struct desc *d, yaml_node_t *c, struct err *e)
 	static const char *const path = "castellan.talos";
 	struct desc_talos *t = &d->talos;
 	struct ydoc *y = &d->yaml;
-	int bad, km, kn, kp;
+	int km, kn, kp;
 	size_t i;
-	yaml_node_t *m = yget_map(y, c, "castellan", "talos", &bad, e);
+	yaml_node_t *m = section(y, c, "castellan", "talos", keys, e);
 
-	if (bad)
-		return -1;
 	if (!m)
-		return err_set(e, "%s: is required", path);
-	if (ymap_check(y, m, path, keys, e) < 0)
 		return -1;
 	snprintf(t->schematic, sizeof t->schematic, "%s", DEFAULT_SCHEMATIC);
 	if (yget_str(y, m, path, "version", 1, t->version, sizeof t->version, e) < 0 ||
@@ -393,7 +389,7 @@ static int parse_talos(struct desc *d, yaml_node_t *c, struct err *e)
 	if (t->major != 1 || t->minor < TALOS_MIN_MINOR || t->minor > TALOS_MAX_MINOR)
 		return err_set(e, "%s.version: %s is not supported; castellan renders Talos v1.%d to v1.%d",
 			       path, t->version, TALOS_MIN_MINOR, TALOS_MAX_MINOR);
-	for (i = 0; t->schematic[i] && hexval(t->schematic[i]) >= 0 &&
+	for (i = 0; t->schematic[i] && syntax_hexval(t->schematic[i]) >= 0 &&
 		    !(t->schematic[i] >= 'A' && t->schematic[i] <= 'F'); i++)
 		;
 	if (i != 64 || t->schematic[i])
@@ -412,14 +408,10 @@ static int parse_network(struct desc *d, yaml_node_t *cl, const char *cpath, str
 	struct ydoc *y = &d->yaml;
 	char path[YPATH_MAX], cidr[64], ip[YPATH_MAX], gw[IPV4_STRLEN];
 	int bad, i;
-	yaml_node_t *m = yget_map(y, cl, cpath, "network", &bad, e), *ntp;
+	yaml_node_t *m = section(y, cl, cpath, "network", keys, e), *ntp;
 
 	ypath_key(path, cpath, "network");
-	if (bad)
-		return -1;
 	if (!m)
-		return err_set(e, "%s: is required", path);
-	if (ymap_check(y, m, path, keys, e) < 0)
 		return -1;
 	if (yget_str(y, m, path, "cidr", 1, cidr, sizeof cidr, e) < 0)
 		return -1;
@@ -611,15 +603,10 @@ static int parse_cluster(struct desc *d, yaml_node_t *root, struct err *e)
 	struct desc_cluster *c = &d->cluster;
 	struct ydoc *y = &d->yaml;
 	char ip[IPV4_STRLEN];
-	int bad, i;
-	yaml_node_t *m = yget_map(y, root, "castellan", "cluster", &bad, e);
+	int i;
+	yaml_node_t *m = section(y, root, "castellan", "cluster", keys, e);
 
-	if (bad)
-		return -1;
-	if (!m)
-		return err_set(e, "%s: is required", path);
-	if (ymap_check(y, m, path, keys, e) < 0 ||
-	    yget_str(y, m, path, "name", 1, c->name, sizeof c->name, e) < 0)
+	if (!m || yget_str(y, m, path, "name", 1, c->name, sizeof c->name, e) < 0)
 		return -1;
 	/* The name becomes the Proxmox tag castellan-<name>, which marks ownership. */
 	if (!is_dns_label(c->name) || strlen(c->name) > 40)

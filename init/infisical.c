@@ -1,5 +1,6 @@
 #include "infisical.h"
 #include "ipv4.h"
+#include "syntax.h"
 #include "wipealloc.h"
 
 #include <cjson/cJSON.h>
@@ -15,20 +16,6 @@
 #define DEFAULT_DEADLINE_MS 120000
 
 /* ---- pure helpers ---- */
-
-static int is_uuid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		char c = s[i];
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return 0;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-			return 0;
-		}
-	}
-	return s[36] == '\0';
-}
 
 /* Percent-encodes s for a query string or a path segment. */
 static int escape(char *out, size_t cap, const char *s)
@@ -246,6 +233,12 @@ out:
 	return rc;
 }
 
+/* Infisical takes a project by id (a UUID) or, on v3 reads, by slug. */
+static int project_is_id(const struct infisical *c)
+{
+	return syntax_uuid(c->cfg->project, NULL) == 0;
+}
+
 /* Query naming the project, environment and path, for v4 or v3. */
 static int scope_query(const struct infisical *c, char *out, size_t cap)
 {
@@ -257,7 +250,7 @@ static int scope_query(const struct infisical *c, char *out, size_t cap)
 	    escape(path, sizeof path, c->cfg->path) < 0)
 		return -1;
 	return snprintf(out, cap, "%s=%s&environment=%s&secretPath=%s",
-			v4 ? "projectId" : is_uuid(c->cfg->project) ? "workspaceId" : "workspaceSlug",
+			v4 ? "projectId" : project_is_id(c) ? "workspaceId" : "workspaceSlug",
 			proj, env, path) >= (int)cap ? -1 : 0;
 }
 
@@ -275,7 +268,7 @@ static int secrets_call(struct infisical *c, const char *method, const char *suf
 	char path[1536], q[1280];
 
 	if (!c->v4_known) {
-		c->v4 = is_uuid(c->cfg->project);
+		c->v4 = project_is_id(c);
 		c->v4_known = !c->v4;	/* a slug means v3; an id is tried on v4 first */
 	}
 	for (;;) {
@@ -398,7 +391,7 @@ static int write_call(struct infisical *c, const char *method, const char *name,
 	char suffix[300], *body;
 	int rc;
 
-	if (!is_uuid(c->cfg->project))
+	if (!project_is_id(c))
 		return err_set(e, "writing to Infisical needs castellan.infisical.project to be the "
 			       "project's id (a UUID), not its slug %s", c->cfg->project);
 	suffix[0] = '/';

@@ -1,4 +1,5 @@
 #include "net.h"
+#include "syntax.h"
 #include "dhcp.h"
 #include "io.h"
 #include "ipv4.h"
@@ -102,32 +103,6 @@ static int sys_int(const char *ifname, const char *attr, int *v)
 	*v = (int)n;
 	return 0;
 }
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "52:54:00:12:34:56" */
-static int mac_parse(const char *s, unsigned char mac[6])
-{
-	int i;
-
-	for (i = 0; i < 6; i++, s += 3) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
-		if (lo < 0 || (i < 5 && s[2] != ':'))
-			return -1;
-		mac[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 static char *mac_format(const unsigned char m[6], char out[18])
 {
 	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
@@ -143,7 +118,10 @@ static int iface_read(const char *name, struct iface *c, int *type)
 
 	if (sys_int(name, "ifindex", &c->index) < 0 || sys_int(name, "type", type) < 0)
 		return -1;
-	if (sys_read(name, "address", buf, sizeof buf) < 0 || mac_parse(buf, c->mac) < 0)
+	if (sys_read(name, "address", buf, sizeof buf) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (syntax_mac(buf, c->mac) < 0)
 		return -1;
 	snprintf(c->name, sizeof c->name, "%.15s", name);
 	snprintf(path, sizeof path, SYS_NET "/%.15s/device", name);

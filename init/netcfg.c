@@ -1,5 +1,6 @@
 #include "netcfg.h"
 #include "ipv4.h"
+#include "syntax.h"
 #include "yamldoc.h"
 
 #include <stdio.h>
@@ -14,23 +15,6 @@ void netcfg_default(struct net_plan *plan)
 	plan->dhcp = 1;
 }
 
-static int parse_mac(const char *s, unsigned char mac[6])
-{
-	unsigned v[6];
-	char tail;
-	int i;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2],
-				      &v[3], &v[4], &v[5], &tail) != 6)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		if (s[i * 3 + 2] != ':' && i < 5)
-			return -1;
-		mac[i] = (unsigned char)v[i];
-	}
-	return 0;
-}
-
 static int get_mac(struct ydoc *y, yaml_node_t *m, const char *path, const char *key,
 		   struct net_plan *plan, struct err *e)
 {
@@ -39,7 +23,7 @@ static int get_mac(struct ydoc *y, yaml_node_t *m, const char *path, const char 
 
 	if (rc <= 0)
 		return rc;
-	if (parse_mac(s, plan->mac) < 0)
+	if (syntax_mac(s, plan->mac) < 0)
 		return err_set(e, "%s: \"%s\" is not a MAC address such as bc:24:11:00:00:01",
 			       ypath_key(p, path, key), yprintable(s));
 	plan->has_mac = 1;

@@ -1,4 +1,5 @@
 #include "sealed.h"
+#include "syntax.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,28 +69,6 @@ int rfc3339_parse(const char *s, long long *t)
 		return -1;
 	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (sec > 59 ? 59 : sec) -
 	     sign * (oh * 3600 + om * 60);
-	return 0;
-}
-
-int uuid_normalize(const char *in, char out[37])
-{
-	int i;
-
-	if (strlen(in) != 36)
-		return -1;
-	for (i = 0; i < 36; i++) {
-		char c = in[i];
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return -1;
-		} else if (c >= 'A' && c <= 'F') {
-			c = (char)(c + 32);
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-			return -1;
-		}
-		out[i] = c;
-	}
-	out[36] = '\0';
 	return 0;
 }
 
@@ -176,7 +155,7 @@ static int store(struct sealed *s, struct arena *a, int k, const char *v, size_t
 		s->has_not_after = 1;
 		return 0;
 	default:
-		if (uuid_normalize(v, s->vm_uuid) < 0)
+		if (syntax_uuid(v, s->vm_uuid) < 0)
 			return err_set(e, "sealed identity: vm_uuid \"%.40s\" is not a UUID such as "
 				       "0b2e59a4-8f0b-4d3c-9e8a-7c6d5e4f3a21", v);
 		s->has_vm_uuid = 1;
@@ -248,7 +227,7 @@ int sealed_check(const struct sealed *s, long long now, const char *machine_uuid
 			       s->not_after_text);
 	if (!s->has_vm_uuid)
 		return 0;
-	if (!machine_uuid || uuid_normalize(machine_uuid, norm) < 0)
+	if (!machine_uuid || syntax_uuid(machine_uuid, norm) < 0)
 		return err_set(e, "the sealed identity is bound to VM %s (vm_uuid), but this "
 			       "machine's SMBIOS UUID cannot be read", s->vm_uuid);
 	if (strcmp(norm, s->vm_uuid) != 0)
@@ -285,7 +264,7 @@ long sealed_format(char *out, size_t cap, const char *client_id, const char *cli
 	if (not_after && rfc3339_parse(not_after, &t) < 0)
 		return err_set(e, "--not-after \"%.40s\" is not an RFC 3339 time such as 2027-01-31T00:00:00Z",
 			       not_after);
-	if (vm_uuid && uuid_normalize(vm_uuid, u) < 0)
+	if (vm_uuid && syntax_uuid(vm_uuid, u) < 0)
 		return err_set(e, "--vm-uuid \"%.40s\" is not a UUID", vm_uuid);
 	n = snprintf(out, cap, "client_id: %s\nclient_secret: %s\n%s%s%s%s%s%s", client_id,
 		     client_secret, not_after ? "not_after: " : "", not_after ? not_after : "",

@@ -45,7 +45,4 @@ long sealed_format(char *out, size_t cap, const char *client_id, const char *cli
 /* "2026-12-31T23:59:59Z", "...59.5+01:00": seconds since the epoch. */
 int rfc3339_parse(const char *s, long long *t);
 
-/* 8-4-4-4-12 hex digits, any case -> lower case. */
-int uuid_normalize(const char *in, char out[37]);
-
 #endif

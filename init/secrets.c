@@ -1,5 +1,6 @@
 #include "secrets.h"
 #include "base64.h"
+#include "syntax.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -34,19 +35,6 @@ static int is_token_id(const char *s)
 	       word_chars(bang + 1, strlen(bang + 1), "._-");
 }
 
-static int is_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		char c = s[i];
-		if (i == 8 || i == 13 || i == 18 || i == 23 ? c != '-' :
-		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return 0;
-	}
-	return 1;
-}
-
 static size_t trimmed(const char *s, size_t n)
 {
 	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
@@ -68,7 +56,7 @@ static const char *shape_problem(enum secret_id id, const struct infisical_secre
 		return is_token_id(v->value) ? NULL :
 		       "expected a Proxmox API token id such as castellan@pve!deploy";
 	case SECRET_PROXMOX_TOKEN_SECRET:
-		return is_uuid(v->value) ? NULL : "expected a Proxmox API token secret (a UUID)";
+		return syntax_uuid(v->value, NULL) == 0 ? NULL : "expected a Proxmox API token secret (a UUID)";
 	case SECRET_TALOS_SECRETBOX_KEY:
 		n = trimmed(v->value, v->len);
 		*secretbox_len = n;
@@ -76,7 +64,7 @@ static const char *shape_problem(enum secret_id id, const struct infisical_secre
 		       "expected standard base64 of exactly 32 random bytes "
 		       "(head -c 32 /dev/urandom | base64)";
 	case SECRET_ESO_CLIENT_ID:
-		return is_uuid(v->value) ? NULL : "expected an Infisical client id (a UUID)";
+		return syntax_uuid(v->value, NULL) == 0 ? NULL : "expected an Infisical client id (a UUID)";
 	default:
 		return NULL;
 	}
