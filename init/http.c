@@ -1,4 +1,5 @@
 #include "http.h"
+#include "tlspin.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
@@ -39,6 +40,11 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *pin)
+{
+	return tlspin_install(c, ssl_ctx, pin) == 0 ? CURLE_OK : CURLE_SSL_CONNECT_ERROR;
+}
+
 int http_open(struct http *h, const struct http_config *cfg, struct err *e)
 {
 	CURL *c = curl_easy_init();
@@ -63,6 +69,10 @@ int http_open(struct http *h, const struct http_config *cfg, struct err *e)
 		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
 	} else {
 		curl_easy_setopt(c, CURLOPT_CAINFO, HTTP_CA_BUNDLE);
+	}
+	if (cfg->pin) {
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+		curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, cfg->pin);
 	}
 	if (cfg->resolve) {
 		h->resolve_list = curl_slist_append(NULL, cfg->resolve);
@@ -143,7 +153,10 @@ int http_request(struct http *h, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hl);
 	if (rc != CURLE_OK) {
-		snprintf(r->transport, sizeof r->transport, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		if (!h->cfg.pin || !tlspin_explain(h->cfg.pin, h->cfg.base_url, r->transport,
+						   sizeof r->transport))
+			snprintf(r->transport, sizeof r->transport, "%s",
+				 errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);

@@ -19,12 +19,15 @@
 
 #define HTTP_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
+struct tlspin;
+
 struct http_config {
 	const char *base_url;		/* "https://host:port", no trailing slash */
 	const char *ca_pem;		/* PEM text, or NULL for HTTP_CA_BUNDLE */
 	const char *resolve;		/* "host:port:address", or NULL */
 	long connect_timeout_ms;
 	long timeout_ms;		/* one whole request */
+	struct tlspin *pin;		/* extra certificate checks (tlspin.h), or NULL */
 };
 
 struct http {
@@ -40,7 +43,7 @@ struct http_response {
 	int truncated;			/* the body did not fit */
 	long retry_after;		/* seconds, or -1 */
 	long ratelimit_remaining;	/* or -1 */
-	char transport[256];		/* curl's reason when status is 0 */
+	char transport[512];		/* curl's reason when status is 0 */
 };
 
 int http_open(struct http *h, const struct http_config *cfg, struct err *e);
