@@ -1,0 +1,61 @@
+/* plan: from the description and what Proxmox holds now, what to do.
+ *
+ * Pure. Ownership is the tag castellan-<cluster> on a VM: castellan only
+ * ever touches VMs carrying it. A described VMID or name held by a VM
+ * without the tag stops the plan before any change, naming it.
+ *
+ *   reconcile  create what is missing, keep owned VMs that match, start
+ *              owned VMs that are stopped, replace an owned VM whose name
+ *              no longer matches; owned VMs not described are left alone
+ *   rebuild    destroy every owned VM, then create every described one
+ *
+ * Placement: a node's `host` when given; a kept VM stays where it is;
+ * otherwise round-robin over castellan.proxmox.nodes in described order.
+ */
+#ifndef CASTELLAN_PLAN_H
+#define CASTELLAN_PLAN_H
+
+#include "desc.h"
+#include "err.h"
+
+#define PLAN_MAX_VMS 1024
+
+/* One VM as GET /cluster/resources?type=vm reports it. */
+struct pve_vm {
+	long vmid;
+	char name[DESC_NAME];
+	char node[DESC_NAME];
+	char status[16];		/* "running", "stopped", ... */
+	int template;
+	int owned;			/* carries castellan-<cluster> */
+};
+
+enum plan_action { PLAN_CREATE, PLAN_KEEP, PLAN_START, PLAN_REPLACE, PLAN_DESTROY, PLAN_ORPHAN };
+
+struct plan_step {
+	enum plan_action action;
+	long vmid;
+	int node;			/* index into desc nodes, or -1 (destroy/orphan) */
+	char pve_node[DESC_NAME];	/* where it is or will be */
+	char name[DESC_NAME];
+	const char *why;
+};
+
+struct plan {
+	struct plan_step steps[DESC_MAX_NODES + PLAN_MAX_VMS];
+	int n;
+};
+
+/* Nonzero when tags (Proxmox's ";"- or ","-separated list) hold
+ * castellan-<cluster>. */
+int plan_tags_own(const char *tags, const char *cluster);
+
+int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, int nvms,
+	      struct err *e);
+
+const char *plan_action_name(enum plan_action a);
+
+/* The plan as a table, one row per step, into out. */
+void plan_table(const struct plan *p, const struct desc *d, char *out, size_t cap);
+
+#endif
