@@ -426,8 +426,10 @@ long age_decrypt(unsigned char *out, size_t cap, const unsigned char *in, size_t
 
 	if (len > AGE_MAX_INPUT)
 		return err_set(e, "the age file is larger than %u MiB", AGE_MAX_INPUT >> 20);
-	if (open_header(in, len, id, file_key, &pos, e) < 0)
+	if (open_header(in, len, id, file_key, &pos, e) < 0) {
+		wipe(file_key, sizeof file_key);	/* it may have been unwrapped */
 		return -1;
+	}
 	if (len - pos < 16 + TAG) {
 		wipe(file_key, sizeof file_key);
 		return err_set(e, "the age file is truncated: its payload is missing");

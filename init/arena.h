@@ -14,7 +14,7 @@
 
 #include "err.h"
 
-#define ARENA_MAX_SECRETS 64
+#define ARENA_MAX_SECRETS 512
 
 struct arena_span {
 	const unsigned char *p;

@@ -12,6 +12,8 @@ static size_t on_body(char *data, size_t size, size_t n, void *ud)
 	struct http_response *r = ud;
 	size_t len = size * n, room = r->cap > r->len ? r->cap - r->len - 1 : 0;
 
+	if (r->cap == 0)
+		return 0;	/* no buffer: abort the transfer */
 	if (len > room) {
 		r->truncated = 1;
 		len = room;
@@ -27,13 +29,19 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 {
 	struct http_response *r = ud;
 	size_t len = size * n;
-	char buf[128];
+	char buf[512];
 
 	if (len >= sizeof buf)
 		return len;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	if (strncasecmp(buf, "retry-after:", 12) == 0)
+	/* Proxmox puts its error text in the reason phrase: "HTTP/1.1 500 msg". */
+	if (strncmp(buf, "HTTP/", 5) == 0) {
+		char *sp = strchr(buf, ' ');
+		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		snprintf(r->reason, sizeof r->reason, "%.*s", sp ? (int)strcspn(sp + 1, "\r\n") : 0,
+			 sp ? sp + 1 : "");
+	} else if (strncasecmp(buf, "retry-after:", 12) == 0)
 		r->retry_after = strtol(buf + 12, NULL, 10);
 	else if (strncasecmp(buf, "x-ratelimit-remaining:", 22) == 0)
 		r->ratelimit_remaining = strtol(buf + 22, NULL, 10);
@@ -125,11 +133,12 @@ int http_request(struct http *h, const char *method, const char *path,
 	r->retry_after = -1;
 	r->ratelimit_remaining = -1;
 	r->transport[0] = '\0';
+	r->reason[0] = '\0';
 	if (r->cap)
 		r->body[0] = '\0';
 	if (snprintf(url, sizeof url, "%s%s", h->cfg.base_url, path) >= (int)sizeof url) {
 		snprintf(r->transport, sizeof r->transport, "the URL is too long");
-		return -1;
+		return HTTP_LOCAL_ERROR;
 	}
 	hl = header_list(headers, json != NULL);
 	curl_easy_setopt(c, CURLOPT_URL, url);

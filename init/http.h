@@ -43,17 +43,21 @@ struct http_response {
 	int truncated;			/* the body did not fit */
 	long retry_after;		/* seconds, or -1 */
 	long ratelimit_remaining;	/* or -1 */
+	char reason[256];		/* the status line's reason phrase */
 	char transport[512];		/* curl's reason when status is 0 */
 };
 
 int http_open(struct http *h, const struct http_config *cfg, struct err *e);
 void http_close(struct http *h);
 
+#define HTTP_LOCAL_ERROR (-2)
+
 /* method "GET", "POST", ...; path includes the query; headers is a
  * NULL-terminated list of "Name: value" lines (may be NULL); a JSON body is
  * sent with Content-Type: application/json and its exact length. Returns 0
- * when an HTTP answer came (any status), -1 on a transport failure, with
- * r->transport saying why. */
+ * when an HTTP answer came (any status), -1 on a transport failure, or
+ * HTTP_LOCAL_ERROR for a request that cannot be sent at all (retrying
+ * cannot help), with r->transport saying why. */
 int http_request(struct http *h, const char *method, const char *path,
 		 const char *const *headers, const char *json, size_t json_len,
 		 struct http_response *r);

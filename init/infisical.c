@@ -89,10 +89,15 @@ static int call(struct infisical *c, const char *method, const char *path,
 	for (attempt = 0;; attempt++) {
 		int failed = http_request(&c->http, method, path, headers, json,
 					  json ? strlen(json) : 0, &c->resp);
-		enum retry_class k = retry_classify(failed, c->resp.status, c->resp.retry_after,
-						    c->resp.ratelimit_remaining);
+		enum retry_class k;
 		long wait, spent;
 
+		if (failed == HTTP_LOCAL_ERROR) {
+			err_set(e, "cannot ask Infisical to %s: %s", op, c->resp.transport);
+			goto fail;
+		}
+		k = retry_classify(failed, c->resp.status, c->resp.retry_after,
+				   c->resp.ratelimit_remaining);
 		if (k == RETRY_NO)
 			break;
 		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, jitter());
@@ -274,8 +279,10 @@ static int secrets_call(struct infisical *c, const char *method, const char *suf
 	for (;;) {
 		if (scope_query(c, q, sizeof q) < 0)
 			return err_set(e, "the project, environment or path is too long");
-		snprintf(path, sizeof path, "%s%s%s%s", c->v4 ? "/api/v4/secrets" : "/api/v3/secrets/raw",
-			 suffix, with_query ? "?" : "", with_query ? q : "");
+		if (snprintf(path, sizeof path, "%s%s%s%s", c->v4 ? "/api/v4/secrets" :
+			     "/api/v3/secrets/raw", suffix, with_query ? "?" : "",
+			     with_query ? q : "") >= (int)sizeof path)
+			return err_set(e, "the Infisical path, project and secret name make too long a URL");
 		if (call(c, method, path, json, 1, op, e) < 0)
 			return -1;
 		if (c->v4 && !c->v4_known && route_missing(c)) {
@@ -300,7 +307,7 @@ static int keep_secret(struct infisical *c, const cJSON *item, struct infisical_
 	s->name = arena_alloc(c->arena, strlen(name) + 1);
 	s->value = arena_strdup(c->arena, value, s->len);
 	if (!s->name || !s->value)
-		return err_set(e, "the secret arena is full");
+		return err_set(e, "the secret arena has no room for secret %.64s (%zu bytes)", name, s->len);
 	memcpy((char *)s->name, name, strlen(name) + 1);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "io.h"
 
 #include <fcntl.h>
+#include <termios.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,9 @@ static const char *level_name[] = { "info", "warn", "error" };
 
 static int open_tty(const char *path)
 {
-	return open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	/* Blocking: a line is never cut short; the UARTs have no flow control,
+	 * so a write takes at most the time the bytes need on the wire. */
+	return open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 }
 
 /* An 8250 port the hardware lacks still has a device node; sysfs says
@@ -50,6 +53,14 @@ void log_open_consoles(struct log *log)
 	}
 	if (uart_present("ttyS1"))
 		log->json = open_tty("/dev/ttyS1");
+}
+
+void log_drain(struct log *log)
+{
+	for (int i = 0; i < log->nout; i++)
+		(void)tcdrain(log->out[i]);	/* not a tty (stderr to a file): nothing to do */
+	if (log->json >= 0)
+		(void)tcdrain(log->json);
 }
 
 void log_open_stderr(struct log *log)
@@ -117,10 +128,17 @@ void log_redact(char *msg, size_t cap, const struct arena *a)
 {
 	const size_t mark = sizeof REDACTED - 1;
 	size_t len = strlen(msg);
-	int i;
+	int order[ARENA_MAX_SECRETS], n = a ? a->nsecrets : 0, i, j;
 
-	for (i = 0; a && i < a->nsecrets; i++) {
-		const struct arena_span *s = &a->secrets[i];
+	/* Longest first: a secret that holds a shorter one (a bundle holding a
+	 * key) must be hidden whole before the shorter one cuts it apart. */
+	for (i = 0; i < n; i++) {
+		for (j = i; j > 0 && a->secrets[order[j - 1]].n < a->secrets[i].n; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (i = 0; i < n; i++) {
+		const struct arena_span *s = &a->secrets[order[i]];
 		size_t from = 0;
 		char *at;
 		if (s->n < REDACT_MIN)

@@ -28,6 +28,10 @@ struct log {
  * human lines, ttyS1 for JSON when the UART is present. */
 void log_open_consoles(struct log *log);
 
+/* Waits until every console has sent what was written (before power-off,
+ * so the last lines are not lost). */
+void log_drain(struct log *log);
+
 /* Host commands: human lines on stderr, no JSON. */
 void log_open_stderr(struct log *log);
 

@@ -46,7 +46,7 @@ static int get_ifname(struct ydoc *y, yaml_node_t *m, const char *path, const ch
 static int get_address(struct ydoc *y, yaml_node_t *m, const char *path,
 		       struct net_plan *plan, struct err *e)
 {
-	char s[64], mask[64], p[YPATH_MAX];
+	char s[64], mask[64] = "", p[YPATH_MAX];
 	uint32_t mk;
 
 	if (yget_str(y, m, path, "address", 1, s, sizeof s, e) < 0)
@@ -223,6 +223,7 @@ static int parse_v1(struct ydoc *y, yaml_node_t *root, const char *base,
 			    add_search(y, m, ip, "search", &shared, e) < 0)
 				return -1;
 		} else if (strcmp(type, "route") == 0) {
+			to[0] = '\0';
 			if (yget_str(y, m, ip, "destination", 0, to, sizeof to, e) < 0)
 				return -1;
 			if (is_default_route(to) &&

@@ -26,6 +26,7 @@ void power_final(struct log *log, enum desc_action action)
 	static const int cmd[] = { RB_POWER_OFF, RB_HALT_SYSTEM, RB_AUTOBOOT };
 
 	log_info(log, "power", "%s", verb[action]);
+	log_drain(log);
 	sync();
 	if (reboot(cmd[action]) < 0)
 		log_error(log, "power", "%s failed: %s; waiting here instead", verb[action],

@@ -5,7 +5,9 @@ enum retry_class retry_classify(int transport_failed, long status, long retry_af
 {
 	if (transport_failed)
 		return RETRY_TRANSPORT;
-	if (status == 429 || retry_after >= 0 || ratelimit_remaining == 0)
+	/* x-ratelimit-remaining: 0 also rides on the last request that was
+	 * allowed: a 2xx or 4xx answer is final whatever its headers say. */
+	if (status == 429 || (status >= 500 && (retry_after >= 0 || ratelimit_remaining == 0)))
 		return RETRY_RATE_LIMITED;
 	if (status >= 500)
 		return RETRY_SERVER;

@@ -3,9 +3,10 @@
  * Pure policy, shared by every API client. Connection failures, 5xx and
  * rate limiting are retried with capped, jittered exponential backoff until
  * a deadline; a server's retry-after is honoured. Rate limiting is
- * recognised by retry-after or x-ratelimit-remaining: 0 whatever the status
- * (Infisical has answered 500 there, current versions 429). Other 4xx are
- * final: retrying cannot fix credentials or a missing object.
+ * 429, or a 5xx with retry-after or x-ratelimit-remaining: 0 (Infisical has
+ * answered 500 there, current versions 429). A 2xx is final even when it
+ * carries those headers (the last allowed request does), and so are other
+ * 4xx: retrying cannot fix credentials or a missing object.
  */
 #ifndef CASTELLAN_RETRY_H
 #define CASTELLAN_RETRY_H

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	static struct tlspin pin;
 	unsigned char want[32], body[4096];
 	struct http_config cfg = { NULL, NULL, NULL, 5000, 10000, &pin };
-	struct http_response r = { 0, body, sizeof body, 0, 0, -1, -1, "" };
+	struct http_response r = { 0, body, sizeof body, 0, 0, -1, -1, "", "" };
 	struct http h;
 	struct err e;
 

@@ -38,7 +38,10 @@ static void retries(void)
 	/* Infisical's old rate limiter answered 500 with these headers */
 	CHECK(retry_classify(0, 500, 60, 0) == RETRY_RATE_LIMITED);
 	CHECK(retry_classify(0, 500, -1, 0) == RETRY_RATE_LIMITED);
-	CHECK(retry_classify(0, 200, -1, 0) == RETRY_RATE_LIMITED);
+	/* the last allowed request carries remaining: 0 too; it is final */
+	CHECK(retry_classify(0, 200, -1, 0) == RETRY_NO);
+	CHECK(retry_classify(0, 200, 30, 0) == RETRY_NO);
+	CHECK(retry_classify(0, 401, 30, 0) == RETRY_NO);
 	/* backoff: within [d/2, d], doubling, capped */
 	for (unsigned r = 0; r < 1000; r += 7) {
 		long d0 = retry_delay_ms(&p, 0, -1, r), d3 = retry_delay_ms(&p, 3, -1, r);

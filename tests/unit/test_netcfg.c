@@ -132,6 +132,10 @@ static void refused(void)
 	struct err e;
 
 	CHECK(parse("", &e) == 0 && plan.dhcp);	/* empty file: defaults */
+	/* an address without a netmask means /24, as cloud-init reads it */
+	CHECK(parse("version: 1\nconfig:\n  - {type: physical, name: eth0, subnets: [{type: static, address: 10.0.0.5}]}\n"
+		    "  - {type: route, gateway: 10.0.0.1}\n", &e) == 0);
+	CHECK(!plan.dhcp && plan.prefix == 24 && plan.gateway == 0);
 	CHECK(parse("version: 3\n", &e) < 0);
 	CHECK_STR(e.msg, "network-config.version: 3 is out of range (expected 1 to 2)");
 	CHECK(parse("version: 1\nconfig:\n  - type: bond\n    name: bond0\n", &e) < 0);

@@ -133,6 +133,13 @@ static void redaction(void)
 	line[63] = '\0';
 	log_redact(line, 64, &a);
 	CHECK_STR(line, "..................................................[redacted]");
+	/* a secret holding another is hidden whole, whatever the order */
+	arena_wipe(&a);
+	arena_strdup(&a, "topsecret", 9);
+	arena_strdup(&a, "bundle-topsecret-tail", 21);
+	snprintf(line, sizeof line, "x bundle-topsecret-tail y");
+	log_redact(line, sizeof line, &a);
+	CHECK_STR(line, "x [redacted] y");
 	/* a value that is itself part of the marker cannot loop */
 	arena_wipe(&a);
 	arena_strdup(&a, "redacted", 8);

@@ -1,0 +1,205 @@
+#include "proxmox.h"
+#include "ipv4.h"
+#include "wipealloc.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define CONNECT_TIMEOUT_MS 10000
+#define REQUEST_TIMEOUT_MS 60000
+#define DEFAULT_DEADLINE_MS 120000
+
+void proxmox_explain(char *out, size_t cap, const char *op, long status, const char *reason,
+		     const char *message, const char *endpoint)
+{
+	const char *why = message && *message ? message : reason && *reason ? reason : "no reason given";
+
+	if (status == 401)
+		snprintf(out, cap, "the Proxmox API at %s refused the API token while trying to %s "
+			 "(%s); check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET", endpoint, op, why);
+	else if (status == 403)
+		snprintf(out, cap, "the Proxmox API token may not %s: %s; grant the privilege to the "
+			 "token (and to its user when privilege separation is on)", op, why);
+	else
+		snprintf(out, cap, "the Proxmox API at %s answered HTTP %ld while trying to %s: %s",
+			 endpoint, status, op, why);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One operation until a final answer or the deadline; 0 with c->resp. */
+static int call(struct proxmox *c, const char *method, const char *path, const char *op,
+		struct err *e)
+{
+	const char *headers[] = { c->auth, NULL };
+	long start = now_ms();
+
+	for (int attempt = 0;; attempt++) {
+		int failed = http_request(&c->http, method, path, headers, NULL, 0, &c->resp);
+		enum retry_class k = retry_classify(failed, c->resp.status, c->resp.retry_after,
+						    c->resp.ratelimit_remaining);
+		unsigned rnd = 0;
+		long wait;
+
+		if (failed == HTTP_LOCAL_ERROR)
+			return err_set(e, "cannot ask the Proxmox API to %s: %s", op, c->resp.transport);
+		if (k == RETRY_NO)
+			return 0;
+		/* A pin mismatch or an untrusted certificate does not heal. */
+		if (failed && c->pin.mismatch)
+			return err_set(e, "%s", c->resp.transport);
+		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) < 0)
+			rnd = (unsigned)now_ms();
+		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, rnd);
+		if (now_ms() - start + wait > c->retry.deadline_ms)
+			return err_set(e, "the Proxmox API at %s gave no usable answer within %ld s while "
+				       "trying to %s (last: %s)", c->desc->proxmox.endpoint.text,
+				       c->retry.deadline_ms / 1000, op,
+				       failed ? c->resp.transport : c->resp.reason);
+		log_warn(c->log, "proxmox", "%s %.*s: %s%s%s; retrying in %.1f s", method,
+			 (int)strcspn(path, "?"), path, retry_class_name(k), failed ? ": " : "",
+			 failed ? c->resp.transport : "", (double)wait / 1000.0);
+		sleep_ms(wait);
+	}
+}
+
+static int refused(struct proxmox *c, const char *op, struct err *e)
+{
+	cJSON *j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
+
+	proxmox_explain(e->msg, sizeof e->msg, op, c->resp.status, c->resp.reason,
+			cJSON_IsString(m) ? m->valuestring : NULL, c->desc->proxmox.endpoint.text);
+	cJSON_Delete(j);
+	return -1;
+}
+
+int proxmox_open(struct proxmox *c, const struct desc *d, const char *token_id,
+		 const char *token_secret, struct arena *a, struct log *log,
+		 const struct proxmox_options *opt, struct err *e)
+{
+	const struct desc_proxmox *px = &d->proxmox;
+	struct http_config hc = { px->endpoint.text, px->ca[0] ? px->ca : NULL,
+				  opt ? opt->resolve : NULL, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS,
+				  &c->pin };
+	size_t n = strlen(token_id) + strlen(token_secret) + 40;
+	char *auth;
+
+	memset(c, 0, sizeof *c);
+	c->log = log;
+	c->desc = d;
+	c->retry.base_ms = 500;
+	c->retry.cap_ms = 8000;
+	c->retry.deadline_ms = opt && opt->deadline_ms ? opt->deadline_ms : DEFAULT_DEADLINE_MS;
+	tlspin_init(&c->pin, px->ca[0] != 0, px->has_pin ? px->pin_sha256 : NULL);
+	auth = arena_alloc(a, n);
+	c->resp.body = arena_alloc(a, PROXMOX_BODY_MAX);
+	c->resp.cap = PROXMOX_BODY_MAX;
+	if (!auth || !c->resp.body)
+		return err_set(e, "the secret arena has no room for the Proxmox client");
+	snprintf(auth, n, "Authorization: PVEAPIToken=%s=%s", token_id, token_secret);
+	if (arena_register(a, auth, strlen(auth)) < 0)
+		return err_set(e, "the secret arena's table is full");
+	c->auth = auth;
+	if (!hc.resolve && px->endpoint.host_is_ip) {
+		/* BearSSL matches no IP address in a certificate: the pin must carry
+		 * the trust, and the IP is what curl connects to. */
+		if (!px->has_pin)
+			return err_set(e, "castellan.proxmox.endpoint %s is an IP address: give "
+				       "castellan.proxmox.pin_sha256 (certificates cannot be matched "
+				       "to IP addresses here)", px->endpoint.text);
+	}
+	if (wipealloc_install() < 0)
+		return err_set(e, "cannot set up libcurl");
+	return http_open(&c->http, &hc, e);
+}
+
+void proxmox_close(struct proxmox *c)
+{
+	http_close(&c->http);
+	if (c->resp.body)
+		memset(c->resp.body, 0, c->resp.cap);
+}
+
+static int json_int(const cJSON *o, const char *key, long *v)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (cJSON_IsNumber(x)) {
+		*v = (long)x->valuedouble;
+		return 0;
+	}
+	if (cJSON_IsString(x) && x->valuestring[0]) {	/* some PVE fields come as strings */
+		char *end;
+		*v = strtol(x->valuestring, &end, 10);
+		return *end ? -1 : 0;
+	}
+	return -1;
+}
+
+static void json_copy(const cJSON *o, const char *key, char *out, size_t cap)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	snprintf(out, cap, "%s", cJSON_IsString(x) ? x->valuestring : "");
+}
+
+int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct err *e)
+{
+	static const char *const op = "list the cluster's VMs (VM.Audit)";
+	const cJSON *item, *data;
+	cJSON *j;
+	char tags[512];
+	int rc = 0;
+
+	*n = 0;
+	if (call(c, "GET", "/api2/json/cluster/resources?type=vm", op, e) < 0)
+		return -1;
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	data = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+	if (!cJSON_IsArray(data)) {
+		cJSON_Delete(j);
+		return err_set(e, "the Proxmox API's answer to %s has no data list", op);
+	}
+	cJSON_ArrayForEach(item, data) {
+		struct pve_vm *v = &out[*n];
+		long tmpl = 0;
+		if (*n == max) {
+			rc = err_set(e, "the Proxmox cluster has more than %d VMs", max);
+			break;
+		}
+		memset(v, 0, sizeof *v);
+		if (json_int(item, "vmid", &v->vmid) < 0)
+			continue;	/* not a guest */
+		json_copy(item, "name", v->name, sizeof v->name);
+		json_copy(item, "node", v->node, sizeof v->node);
+		json_copy(item, "status", v->status, sizeof v->status);
+		json_copy(item, "tags", tags, sizeof tags);
+		if (json_int(item, "template", &tmpl) == 0)
+			v->template = tmpl != 0;
+		v->owned = plan_tags_own(tags, c->desc->cluster.name);
+		(*n)++;
+	}
+	cJSON_Delete(j);
+	return rc;
+}

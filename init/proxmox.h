@@ -1,0 +1,56 @@
+/* proxmox: the Proxmox VE API client.
+ *
+ * Authenticates with an API token (Authorization: PVEAPIToken=id=secret;
+ * the header lives in the arena). TLS is verified by the cluster's CA
+ * and/or the SHA-256 pin of the API's public key (tlspin.h); there is no
+ * insecure mode. Errors come from the status line's reason phrase and the
+ * body's "message"/"errors" (research/proxmox.md §2.2) as one sentence.
+ * Connection failures, 5xx, 595 and 596 are retried by retry.h's policy.
+ *
+ * This first part reads the cluster's VMs for the plan; creating, starting
+ * and destroying VMs and uploading ISOs follow (issue 5).
+ */
+#ifndef CASTELLAN_PROXMOX_H
+#define CASTELLAN_PROXMOX_H
+
+#include "arena.h"
+#include "desc.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "plan.h"
+#include "retry.h"
+#include "tlspin.h"
+
+#define PROXMOX_BODY_MAX (2 * 1024 * 1024)
+
+struct proxmox {
+	struct http http;
+	struct tlspin pin;
+	struct log *log;
+	const struct desc *desc;
+	struct retry_policy retry;
+	struct http_response resp;	/* body in the arena */
+	const char *auth;		/* "Authorization: PVEAPIToken=..." in the arena */
+	char resolve[300];
+};
+
+struct proxmox_options {
+	const char *resolve;		/* "host:port:address", or NULL */
+	long deadline_ms;		/* per operation; 0 for the default */
+};
+
+int proxmox_open(struct proxmox *c, const struct desc *d, const char *token_id,
+		 const char *token_secret, struct arena *a, struct log *log,
+		 const struct proxmox_options *opt, struct err *e);
+void proxmox_close(struct proxmox *c);
+
+/* Every VM of the cluster (GET /cluster/resources?type=vm), with ownership
+ * decided by the description's cluster name. */
+int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct err *e);
+
+/* Pure: one sentence for a refused request. */
+void proxmox_explain(char *out, size_t cap, const char *op, long status, const char *reason,
+		     const char *message, const char *endpoint);
+
+#endif
