@@ -4,10 +4,9 @@
 #include "arena.h"
 #include "cli.h"
 #include "desc.h"
-#include "infisical.h"
+#include "fetch.h"
 #include "io.h"
 #include "log.h"
-#include "secrets.h"
 #include "unseal.h"
 
 #include <errno.h>
@@ -17,7 +16,6 @@
 #include <time.h>
 
 #define USER_DATA_MAX (1024 * 1024)
-#define MAX_PROBLEMS 16
 
 struct check_opts {
 	const char *keyfile;
@@ -31,49 +29,35 @@ struct check_opts {
 static int check_live(const struct desc *d, const struct sealed *s, struct arena *a,
 		      const struct check_opts *o)
 {
-	struct infisical_secret *list = arena_alloc(a, sizeof *list * INFISICAL_MAX_SECRETS);
 	struct infisical_options io = { o->resolve, o->deadline_s * 1000 };
-	struct err problems[MAX_PROBLEMS], e;
-	struct cluster_secrets cs;
-	struct infisical c;
+	struct fetch f;
 	struct log log;
-	int n = 0, bad;
+	struct err e;
+	int bad = 0;
 
 	log_open_stderr(&log);
 	log.redact = a;
-	if (!list)
-		return cli_fail("the secret arena is full");
-	if (infisical_open(&c, &d->infisical, a, &log, &io, &e) < 0 ||
-	    infisical_login(&c, s->client_id, s->client_secret, &e) < 0) {
-		cli_fail("%s", e.msg);
-		infisical_close(&c);
-		return 1;
+	if (fetch_secrets(&f, d, s, a, &log, &io, &e) < 0) {
+		bad = f.nproblems ? f.nproblems : 1;
+		if (!f.nproblems)
+			cli_fail("%s", e.msg);
+		for (int i = 0; i < f.nproblems && i < FETCH_MAX_PROBLEMS; i++)
+			cli_fail("%s", f.problems[i].msg);
 	}
-	printf("infisical: logged in to %s as %s\n", d->infisical.host.text, s->client_id);
-	bad = infisical_list(&c, list, INFISICAL_MAX_SECRETS, &n, &e) < 0;
-	if (bad) {
-		cli_fail("%s", e.msg);
-	} else {
-		printf("infisical: %d secrets in project %s, environment %s, path %s\n", n,
-		       d->infisical.project, d->infisical.environment, d->infisical.path);
-		bad = secrets_pick(&cs, list, n, &d->infisical, problems, MAX_PROBLEMS);
-		for (int i = 0; i < bad && i < MAX_PROBLEMS; i++)
-			cli_fail("%s", problems[i].msg);
-		for (int id = 0; id < SECRET_COUNT; id++)
-			if (cs.s[id])
-				printf("secret %s: present%s\n", secrets_name(&d->infisical, id),
-				       bad ? "" : ", well-formed");
-		if (!cs.s[SECRET_TALOS_SECRETS])
+	for (int id = 0; f.nlist && id < SECRET_COUNT; id++)
+		if (f.secrets.s[id])
+			printf("secret %s: present%s\n", secrets_name(&d->infisical, id),
+			       bad ? "" : ", well-formed");
+		else if (id == SECRET_TALOS_SECRETS)
 			printf("secret %s: absent (the appliance generates the cluster PKI and stores it)\n",
-			       secrets_name(&d->infisical, SECRET_TALOS_SECRETS));
-	}
-	if (infisical_revoke(&c, &e) < 0) {
+			       secrets_name(&d->infisical, id));
+	int had_token = f.open && f.infisical.token;
+	if (fetch_close(&f, &e) < 0) {
 		cli_fail("%s", e.msg);
 		bad++;
-	} else {
+	} else if (had_token) {
 		printf("infisical: access token revoked\n");
 	}
-	infisical_close(&c);
 	return bad;
 }
 

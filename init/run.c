@@ -96,38 +96,17 @@ static int stage_net(struct run *r)
 	return net_up(&r->log, &r->net, &r->err);
 }
 
-#define MAX_PROBLEMS 8
-
 /* Every required secret, present and well-formed, before anything is
  * created; the values stay in the arena. */
 static int stage_secrets(struct run *r)
 {
-	const struct desc_infisical *cfg = &r->desc->infisical;
-	struct err problems[MAX_PROBLEMS];
-	int bad;
+	struct fetch *f = &r->fetch;
 
-	r->list = arena_alloc(&r->arena, sizeof *r->list * INFISICAL_MAX_SECRETS);
-	if (!r->list)
-		return err_set(&r->err, "the secret arena is full");
-	if (infisical_open(&r->infisical, cfg, &r->arena, &r->log, NULL, &r->err) < 0)
-		return -1;
-	r->infisical_open = 1;
-	if (infisical_login(&r->infisical, r->identity.client_id, r->identity.client_secret,
-			    &r->err) < 0)
-		return -1;
-	log_info(&r->log, "secrets", "logged in to %s as %s", cfg->host.text, r->identity.client_id);
-	if (infisical_list(&r->infisical, r->list, INFISICAL_MAX_SECRETS, &r->nlist, &r->err) < 0)
-		return -1;
-	bad = secrets_pick(&r->secrets, r->list, r->nlist, cfg, problems, MAX_PROBLEMS);
-	for (int i = 1; i < bad && i < MAX_PROBLEMS; i++)
-		log_error(&r->log, "secrets", "%s", problems[i].msg);
-	if (bad) {
-		r->err = problems[0];
+	if (fetch_secrets(f, r->desc, &r->identity, &r->arena, &r->log, NULL, &r->err) < 0) {
+		for (int i = 1; i < f->nproblems && i < FETCH_MAX_PROBLEMS; i++)
+			log_error(&r->log, "secrets", "%s", f->problems[i].msg);
 		return -1;
 	}
-	log_info(&r->log, "secrets", "%d secrets in locked memory; the required ones are present "
-		 "and well-formed%s", r->nlist, r->secrets.s[SECRET_TALOS_SECRETS] ? "" :
-		 " (no cluster PKI yet: it will be generated)");
 	return 0;
 }
 
@@ -152,13 +131,11 @@ static void wipe(struct run *r)
 {
 	struct err e;
 
-	if (r->infisical_open) {
-		if (infisical_revoke(&r->infisical, &e) < 0)
+	if (r->fetch.open) {
+		if (fetch_close(&r->fetch, &e) < 0)
 			log_warn(&r->log, "cleanup", "%s", e.msg);
 		else
 			log_info(&r->log, "cleanup", "Infisical access token revoked");
-		infisical_close(&r->infisical);
-		r->infisical_open = 0;
 	}
 	if (!r->arena.base)
 		return;

@@ -12,11 +12,10 @@
 #include "cidata.h"
 #include "desc.h"
 #include "err.h"
-#include "infisical.h"
+#include "fetch.h"
 #include "log.h"
 #include "netcfg.h"
 #include "sealed.h"
-#include "secrets.h"
 
 struct run {
 	struct log log;
@@ -27,11 +26,7 @@ struct run {
 	int have_desc;
 	struct sealed identity;		/* the opened Machine Identity, in the arena */
 	struct net_plan net;
-	struct infisical infisical;	/* open from stage secrets until the wipe */
-	int infisical_open;
-	struct infisical_secret *list;	/* what Infisical holds at the path, in the arena */
-	int nlist;
-	struct cluster_secrets secrets;	/* the required ones, picked from list */
+	struct fetch fetch;		/* Infisical, open from stage secrets until the wipe */
 };
 
 void run_appliance(void) __attribute__((noreturn));
