@@ -15,7 +15,8 @@ int cli_usage(void)
 	      "       castellan seal -r RECIPIENT [-r RECIPIENT...] [--not-after RFC3339]\n"
 	      "                      [--vm-uuid UUID] [-o FILE] [INPUT]\n"
 	      "       castellan check [--identity KEY [--live [--resolve HOST:PORT:ADDR]\n"
-	      "                       [--deadline SECONDS]]] USER-DATA\n",
+	      "                       [--deadline SECONDS]]] USER-DATA\n"
+	      "       castellan plan --identity KEY --live [--resolve HOST:PORT:ADDR] USER-DATA\n",
 	      stderr);
 	return 2;
 }
@@ -53,5 +54,7 @@ int cli_main(int argc, char **argv)
 		return cmd_seal(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "plan") == 0)
+		return cmd_plan(argc - 1, argv + 1);
 	return cli_usage();
 }
