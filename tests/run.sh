@@ -22,6 +22,7 @@ run fuzz tests/fuzz/run.sh "$b"
 run twin tests/twin/run.sh
 run infisical tests/infisical/run.sh "$b"
 run tls tests/tls/run.sh "$b"
+run proxmox tests/proxmox/run.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |

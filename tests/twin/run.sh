@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The twin's own tests, including the official Infisical Go SDK run against
-# it (tests/twin/sdkcheck), so the twin cannot drift from the real API.
+# The twin's own tests, including the official Infisical Go SDK
+# (tests/twin/sdkcheck) and the go-proxmox client library (tests/twin/pvecheck)
+# run against it, so the twin cannot drift from the real APIs.
 set -uo pipefail
 cd "$(dirname "$0")"
 command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin

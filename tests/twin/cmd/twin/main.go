@@ -1,6 +1,8 @@
-// Command twin serves the Infisical twin over HTTPS for castellan's tests.
+// Command twin serves the Infisical and Proxmox VE twins over HTTPS for
+// castellan's tests, on one port: Proxmox under /api2/ (control API under
+// /_twin/pve/), Infisical everywhere else (control API under /_twin/).
 //
-//	twin --dir DIR [--listen 127.0.0.1:0] [--config FILE] [--san NAME]... [--quiet]
+//	twin --dir DIR [--listen 127.0.0.1:0] [--config FILE] [--proxmox-config FILE] [--san NAME]... [--quiet]
 //
 // It makes a throwaway ECDSA P-256 CA and a server certificate (DNS
 // infisical.twin, pve.twin, localhost; IP 127.0.0.1, plus --san and the
@@ -27,6 +29,7 @@ import (
 	"time"
 
 	"castellan/twin/infisical"
+	"castellan/twin/proxmox"
 	"castellan/twin/tlsca"
 )
 
@@ -53,7 +56,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "directory for ca.pem and addr (created if missing)")
 	listen := fs.String("listen", "127.0.0.1:0", "address to listen on")
-	cfgPath := fs.String("config", "", "JSON file seeding the state (default: built-in homelab/prod config)")
+	cfgPath := fs.String("config", "", "JSON file seeding the Infisical state (default: built-in homelab/prod config)")
+	pveCfgPath := fs.String("proxmox-config", "", "JSON file seeding the Proxmox state (default: built-in pve1/pve2 config)")
 	quiet := fs.Bool("quiet", false, "no per-request log lines")
 	var sans listFlag
 	fs.Var(&sans, "san", "extra DNS name or IP for the server certificate (repeatable, comma-separated)")
@@ -61,7 +65,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 2
 	}
 	if *dir == "" || fs.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: twin --dir DIR [--listen ADDR] [--config FILE] [--san NAME]... [--quiet]")
+		fmt.Fprintln(stderr, "usage: twin --dir DIR [--listen ADDR] [--config FILE] [--proxmox-config FILE] [--san NAME]... [--quiet]")
 		return 2
 	}
 	fail := func(err error) int {
@@ -77,6 +81,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		opts.Log = stderr
 	}
 	tw, err := infisical.New(opts)
+	if err != nil {
+		return fail(err)
+	}
+	pveOpts := proxmox.Options{ConfigPath: *pveCfgPath}
+	if !*quiet {
+		pveOpts.Log = stderr
+	}
+	pve, err := proxmox.New(pveOpts)
 	if err != nil {
 		return fail(err)
 	}
@@ -98,7 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 
 	srv := &http.Server{
-		Handler:           tw,
+		Handler:           both(tw, pve),
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          log.New(stderr, "twin: ", 0),
@@ -113,7 +125,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return fail(err)
 	}
 	defer os.Remove(addrFile)
-	fmt.Fprintf(stderr, "twin: infisical twin on https://%s (CA %s)\n", ln.Addr(), filepath.Join(*dir, "ca.pem"))
+	fmt.Fprintf(stderr, "twin: infisical and proxmox twins on https://%s (CA %s)\n", ln.Addr(), filepath.Join(*dir, "ca.pem"))
 
 	select {
 	case err := <-served:
@@ -129,6 +141,19 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, "twin: stopped")
 	return 0
+}
+
+// both sends /api2/... and /_twin/pve/... to the Proxmox twin and the rest
+// to the Infisical twin.
+func both(inf, pve http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if p == "/api2" || strings.HasPrefix(p, "/api2/") || p == "/_twin/pve" || strings.HasPrefix(p, "/_twin/pve/") {
+			pve.ServeHTTP(w, r)
+			return
+		}
+		inf.ServeHTTP(w, r)
+	})
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -148,3 +148,48 @@ func TestUsage(t *testing.T) {
 		t.Errorf("bad config: %d", code)
 	}
 }
+
+func TestBothTwinsOnOnePort(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuf
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--dir", dir, "--config", "../../testdata/infisical.json", "--proxmox-config", "../../testdata/proxmox.json"}, &stderr)
+	}()
+	addr := string(waitFile(t, filepath.Join(dir, "addr")))
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(waitFile(t, filepath.Join(dir, "ca.pem")))
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: "pve.twin"}}}
+	get := func(path, auth string) (int, string) {
+		req, _ := http.NewRequest("GET", "https://"+addr+path, nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := hc.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/api2/json/cluster/resources?type=vm", "PVEAPIToken=castellan@pve!castellan=7b5f1656-dbe1-4d05-ad0e-d854676096ac"); code != 200 || !strings.Contains(body, `"qemu/901"`) {
+		t.Errorf("proxmox: %d %s", code, body)
+	}
+	if code, body := get("/api/status", ""); code != 200 || !strings.Contains(body, `"message":"Ok"`) {
+		t.Errorf("infisical: %d %s", code, body)
+	}
+	if code, body := get("/_twin/pve/state", ""); code != 200 || !strings.Contains(body, `"vms"`) {
+		t.Errorf("pve control: %d %s", code, body)
+	}
+	if code, body := get("/_twin/state", ""); code != 200 || !strings.Contains(body, `"identities"`) {
+		t.Errorf("infisical control: %d %s", code, body)
+	}
+	cancel()
+	<-done
+	if log := stderr.String(); !strings.Contains(log, "GET /api2/json/cluster/resources 200") || strings.Contains(log, "7b5f1656-dbe1") {
+		t.Errorf("log:\n%s", log)
+	}
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# castellan plan --live against the twins: the Proxmox token comes from the
+# Infisical twin, the VM list from the Proxmox twin (same HTTPS port). The
+# plan changes nothing, refuses foreign VMs on described VMIDs or names,
+# rebuilds owned VMs only, and refuses a pin mismatch naming both
+# fingerprints. Usage: tests/proxmox/run.sh BUILDDIR
+set -uo pipefail
+b=${1:?usage: tests/proxmox/run.sh BUILDDIR}
+bin=$b/castellan twin=$b/twin
+pass=0 fail=0
+ok()  { echo "ok - $1"; pass=$((pass + 1)); }
+bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+t=$(mktemp -d)
+cleanup() { [ -n "${twin_pid:-}" ] && kill "$twin_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$t"; }
+trap cleanup EXIT
+command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin
+
+(cd tests/twin && go build -o "$OLDPWD/$twin" ./cmd/twin) || { echo "proxmox: 0 passed, 1 failed"; exit 1; }
+"$twin" --dir "$t/twin" --config tests/twin/testdata/infisical.json \
+  --proxmox-config tests/twin/testdata/proxmox.json 2> "$t/twin.log" &
+twin_pid=$!
+for _ in $(seq 50); do [ -s "$t/twin/addr" ] && break; sleep 0.1; done
+[ -s "$t/twin/addr" ] || { cat "$t/twin.log"; echo "proxmox: 0 passed, 1 failed"; exit 1; }
+port=$(cut -d: -f2 "$t/twin/addr")
+ctl="https://127.0.0.1:$port/_twin/pve"
+c() { curl -sS --cacert "$t/twin/ca.pem" "$@"; }
+"$bin" keygen -o "$t/key.txt" 2>/dev/null
+recipient=$(sed -n 's/^# public key: //p' "$t/key.txt")
+printf 'client_id: 3a717a21-d46f-4610-b6cf-d92dd19a5359\nclient_secret: d1b2a0c237a132172fb345de2926b964bf80d71e914b32f4684c7568fbfe2cbf\n' |
+  "$bin" seal -r "$recipient" -o "$t/mi.age"
+pin=$(openssl s_client -connect "127.0.0.1:$port" -servername pve.twin </dev/null 2>/dev/null |
+  openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
+
+# userdata OUT NAME MODE TRUST [VMID-OF-cp1]: a 3+3 cluster on the twins.
+userdata() {
+  python3 - "$@" "$port" "$t/twin/ca.pem" "$t/mi.age" <<'PY'
+import sys
+out, name, mode, trust, cp1, port, ca, sealed = (sys.argv[1:5] + [sys.argv[5] if len(sys.argv) > 8 else "1101"] + sys.argv[-3:])
+pem = lambda ind: "".join(ind + l + "\n" for l in open(ca).read().strip().split("\n"))
+armor = "".join("    " + l + "\n" for l in open(sealed).read().strip().split("\n"))
+nodes = [("cp1", "controlplane", cp1, 11), ("cp2", "controlplane", 1102, 12), ("cp3", "controlplane", 1103, 13),
+         ("w1", "worker", 1201, 21), ("w2", "worker", 1202, 22), ("w3", "worker", 1203, 23)]
+open(out, "w").write(f"""#cloud-config
+castellan:
+  identity: |
+{armor}  infisical:
+    host: https://infisical.twin:{port}
+    address: 127.0.0.1
+    project: 51a441e4-aa3b-437a-92b1-086769162d84
+    environment: prod
+    path: /castle
+    ca: |
+{pem("      ")}  proxmox:
+    endpoint: https://pve.twin:{port}
+{trust}
+    nodes: [pve1, pve2]
+  talos: {{version: v1.13.9}}
+  cluster:
+    name: {name}
+    endpoint: https://10.0.0.10:6443
+    network: {{cidr: 10.0.0.0/24, gateway: 10.0.0.1}}
+    nodes:
+""" + "".join(f"      - {{name: {n}, role: {r}, vmid: {v}, ip: 10.0.0.{ip}}}\n" for n, r, v, ip in nodes)
+  + f"  mode: {mode}\n")
+PY
+}
+plan() { out=$("$bin" plan --identity "$t/key.txt" --live --resolve "pve.twin:$port:127.0.0.1" "$1" 2>&1); rc=$?; }
+rows() { grep -cE "^[0-9]+ +[a-z0-9-]+ +[a-z-]+ +[a-z0-9-]+ +$1 " <<<"$out"; }
+vms_now() { c "$ctl/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["vms"]))'; }
+before=$(vms_now)
+
+userdata "$t/fresh.yaml" castle reconcile "    pin_sha256: $pin"
+plan "$t/fresh.yaml"
+[ $rc -eq 0 ] && [ "$(rows create)" = 6 ] && ok "a fresh 3+3 cluster plans six creates (pin trust)" || bad "fresh plan (rc $rc): $out"
+grep -q '^1101 .*controlplane  pve1 ' <<<"$out" && grep -q '^1102 .*controlplane  pve2 ' <<<"$out" &&
+  ok "new VMs are spread over the listed Proxmox nodes" || bad "placement: $out"
+grep -q 'legacy-router' <<<"$out" && bad "the plan mentions the foreign VM" || ok "the foreign VM is not in the plan"
+[ "$(vms_now)" = "$before" ] && ok "planning changed nothing on Proxmox" || bad "planning changed the VMs"
+
+userdata "$t/ca.yaml" castle reconcile "    ca: |
+$(sed 's/^/      /' "$t/twin/ca.pem")"
+plan "$t/ca.yaml"
+[ $rc -eq 0 ] && [ "$(rows create)" = 6 ] && ok "the same plan when trusting the cluster CA" || bad "CA plan (rc $rc): $out"
+
+userdata "$t/homelab.yaml" homelab rebuild "    pin_sha256: $pin" 901
+plan "$t/homelab.yaml"
+[ $rc -eq 0 ] && [ "$(rows destroy)" = 1 ] && [ "$(rows create)" = 6 ] && grep -q '^901 .*destroy' <<<"$out" &&
+  ok "rebuild destroys the owned VM and recreates all six" || bad "rebuild plan (rc $rc): $out"
+userdata "$t/homelab-r.yaml" homelab reconcile "    pin_sha256: $pin" 901
+plan "$t/homelab-r.yaml"
+[ $rc -eq 0 ] && grep -q '^901 .*replace  owned, but named differently' <<<"$out" &&
+  ok "reconcile replaces an owned VM whose name no longer matches" || bad "reconcile of an owned VM: $out"
+
+userdata "$t/foreign.yaml" castle reconcile "    pin_sha256: $pin" 900
+plan "$t/foreign.yaml"
+[ $rc -eq 1 ] && grep -qx 'castellan: VMID 900 (node cp1) is held by VM "legacy-router" on pve1, which castellan does not own (no tag castellan-castle); nothing was changed' <<<"$out" &&
+  ok "a foreign VM on a described VMID stops the plan, named" || bad "foreign VMID (rc $rc): $out"
+
+other=$(printf '%064d' 0)
+userdata "$t/badpin.yaml" castle reconcile "    pin_sha256: $other"
+plan "$t/badpin.yaml"
+[ $rc -eq 1 ] && grep -q "presented a certificate whose public key SHA-256 is $pin, but castellan.proxmox.pin_sha256 is $other" <<<"$out" &&
+  ok "a pin mismatch is refused with both fingerprints" || bad "pin mismatch (rc $rc): $out"
+
+c -X PUT -d '[{"project":"homelab","env":"prod","path":"/castle","key":"PROXMOX_TOKEN_SECRET","value":"0d3c9f0e-6d0b-4b8e-9d8f-2a8c1d1f5e77"}]' \
+  "https://127.0.0.1:$port/_twin/secrets" >/dev/null
+plan "$t/fresh.yaml"
+[ $rc -eq 1 ] && grep -q 'refused the API token' <<<"$out" && ok "a wrong Proxmox token secret is named" || bad "wrong token (rc $rc): $out"
+grep -qF 0d3c9f0e-6d0b <<<"$out" && bad "the token secret was printed" || ok "the token secret is never printed"
+
+echo "proxmox: $pass passed, $fail failed"
+[ $fail -eq 0 ]
