@@ -136,8 +136,8 @@ static int v1_subnet(struct ydoc *y, yaml_node_t *sn, const char *path,
 {
 	char type[32];
 
-	if (!sn || sn->type != YAML_MAPPING_NODE)
-		return err_set(e, "%s: expected a mapping, found %s", path, ynode_kind(sn));
+	if (!ynode_map(sn, path, e))
+		return -1;
 	if (yget_str(y, sn, path, "type", 1, type, sizeof type, e) < 0)
 		return -1;
 	if (strcmp(type, "dhcp") == 0 || strcmp(type, "dhcp4") == 0) {
@@ -208,8 +208,8 @@ static int parse_v1(struct ydoc *y, yaml_node_t *root, const char *base,
 	for (i = 0; i < yseq_len(cfg); i++) {
 		yaml_node_t *m = yseq_item(y, cfg, i);
 		ypath_index(ip, p, i);
-		if (!m || m->type != YAML_MAPPING_NODE)
-			return err_set(e, "%s: expected a mapping, found %s", ip, ynode_kind(m));
+		if (!ynode_map(m, ip, e))
+			return -1;
 		if (yget_str(y, m, ip, "type", 1, type, sizeof type, e) < 0)
 			return -1;
 		if (strcmp(type, "physical") == 0) {
@@ -260,8 +260,8 @@ static int v2_routes(struct ydoc *y, yaml_node_t *m, const char *path,
 	for (i = 0; i < yseq_len(routes); i++) {
 		yaml_node_t *r = yseq_item(y, routes, i);
 		ypath_index(ip, p, i);
-		if (!r || r->type != YAML_MAPPING_NODE)
-			return err_set(e, "%s: expected a mapping, found %s", ip, ynode_kind(r));
+		if (!ynode_map(r, ip, e))
+			return -1;
 		if (yget_str(y, r, ip, "to", 1, to, sizeof to, e) < 0)
 			return -1;
 		if (is_default_route(to) && get_gateway(y, r, ip, "via", &plan->gateway, e) < 0)
@@ -304,8 +304,8 @@ static int v2_ethernet(struct ydoc *y, yaml_node_t *id, yaml_node_t *m, const ch
 
 	netcfg_default(plan);
 	plan->dhcp = 0;
-	if (!m || m->type != YAML_MAPPING_NODE)
-		return err_set(e, "%s: expected a mapping, found %s", path, ynode_kind(m));
+	if (!ynode_map(m, path, e))
+		return -1;
 	match = yget_map(y, m, path, "match", &bad, e);
 	if (bad)
 		return -1;
@@ -387,9 +387,9 @@ int netcfg_parse(const char *text, size_t len, struct net_plan *plan, struct err
 		root = inner;
 		base = "network-config.network";
 	}
-	if (!root || root->type != YAML_MAPPING_NODE) {
+	if (!ynode_map(root, base, e)) {
 		ydoc_free(&y);
-		return err_set(e, "%s: expected a mapping, found %s", base, ynode_kind(root));
+		return -1;
 	}
 	rc = yget_long(&y, root, base, "version", 1, 1, 2, &version, e);
 	if (rc > 0)

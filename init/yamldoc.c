@@ -167,8 +167,8 @@ int ymap_check(struct ydoc *d, yaml_node_t *node, const char *path,
 	yaml_node_pair_t *pair, *prev;
 	char q[80], names[400];
 
-	if (!node || node->type != YAML_MAPPING_NODE)
-		return err_set(e, "%s: expected a mapping, found %s", path, ynode_kind(node));
+	if (!ynode_map(node, path, e))
+		return -1;
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *k = ydoc_node(d, pair->key);
@@ -186,6 +186,14 @@ int ymap_check(struct ydoc *d, yaml_node_t *node, const char *path,
 				return err_set(e, "%s: key \"%s\" appears twice", path, scalar(k));
 		}
 	}
+	return 0;
+}
+
+int ynode_map(const yaml_node_t *n, const char *path, struct err *e)
+{
+	if (n && n->type == YAML_MAPPING_NODE)
+		return 1;
+	err_set(e, "%s: expected a mapping, found %s", path, ynode_kind(n));
 	return 0;
 }
 

@@ -43,6 +43,10 @@ yaml_node_t *ymap_get(struct ydoc *d, yaml_node_t *map, const char *key);
 int ymap_check(struct ydoc *d, yaml_node_t *node, const char *path,
 	       const char *const *allowed, struct err *e);
 
+/* Nonzero when n is a mapping; else fills e ("path: expected a mapping,
+ * found a list") and returns 0. */
+int ynode_map(const yaml_node_t *n, const char *path, struct err *e);
+
 /* Number of items of a sequence node (0 for anything else). */
 int yseq_len(const yaml_node_t *n);
 yaml_node_t *yseq_item(struct ydoc *d, yaml_node_t *seq, int i);
