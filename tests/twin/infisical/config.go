@@ -1,11 +1,10 @@
 package infisical
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
+
+	"castellan/twin/twinkit"
 )
 
 // Config seeds the twin's state. It is read from JSON (--config FILE, or the
@@ -145,31 +144,10 @@ func DefaultConfig() *Config {
 }
 
 // ParseConfig reads a JSON config, refusing unknown keys.
-func ParseConfig(data []byte) (*Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("config: trailing data after the JSON object")
-	}
-	return &c, nil
-}
+func ParseConfig(data []byte) (*Config, error) { return twinkit.ParseConfig[Config](data, "config") }
 
 // LoadConfig reads a JSON config file.
-func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	c, err := ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadConfig(path string) (*Config, error) { return twinkit.LoadConfig(path, ParseConfig) }
 
 // settings are the switchable behaviours, from Config plus PATCH /_twin/config.
 type settings struct {
@@ -182,25 +160,34 @@ type settings struct {
 
 func (c *Config) settings() (settings, error) {
 	s := settings{
-		V4:                     c.V4 == nil || *c.V4,
+		V4:                     true,
 		RateLimitStatus:        500,
 		RateLimitWindowSeconds: 60,
 		ValidationStatus:       401,
 		Limits:                 Limits{Secrets: 40, Write: 200, Read: 60, Global: 600},
 	}
-	if c.RateLimitStatus != 0 {
-		s.RateLimitStatus = c.RateLimitStatus
-	}
-	if c.RateLimitWindowSeconds != 0 {
-		s.RateLimitWindowSeconds = c.RateLimitWindowSeconds
-	}
-	if c.ValidationStatus != 0 {
-		s.ValidationStatus = c.ValidationStatus
-	}
-	if c.Limits != nil {
-		s.Limits.merge(*c.Limits)
-	}
+	s.override(c.V4, c.RateLimitStatus, c.RateLimitWindowSeconds, c.ValidationStatus, c.Limits)
 	return s, s.check()
+}
+
+// override sets what is given (non-nil, non-zero), from a Config or a
+// PATCH /_twin/config body.
+func (s *settings) override(v4 *bool, rateLimitStatus, rateLimitWindowSeconds, validationStatus int, limits *Limits) {
+	if v4 != nil {
+		s.V4 = *v4
+	}
+	if rateLimitStatus != 0 {
+		s.RateLimitStatus = rateLimitStatus
+	}
+	if rateLimitWindowSeconds != 0 {
+		s.RateLimitWindowSeconds = rateLimitWindowSeconds
+	}
+	if validationStatus != 0 {
+		s.ValidationStatus = validationStatus
+	}
+	if limits != nil {
+		s.Limits.merge(*limits)
+	}
 }
 
 func (l *Limits) merge(o Limits) {

@@ -2,12 +2,12 @@ package infisical
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
+
+	"castellan/twin/twinkit"
 )
 
 // The test-only control API under /_twin/ (no auth, JSON):
@@ -36,9 +36,7 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, status, errorBody{StatusCode: status, Message: msg, Error: http.StatusText(status)})
 	}
 	decode := func(v any) bool {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
+		if err := twinkit.DecodeStrict(body, v); err != nil {
 			fail(400, "bad JSON: "+err.Error())
 			return false
 		}
@@ -50,23 +48,9 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, t.stateView(now))
 
 	case "GET /_twin/requests":
-		since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-		out := []RequestRecord{}
-		t.logMu.Lock()
-		for _, rec := range t.reqLog {
-			if rec.Seq > since {
-				out = append(out, rec)
-			}
-		}
-		last := t.seq
-		t.logMu.Unlock()
-		writeJSON(w, 200, map[string]any{"requests": out, "last": last})
+		writeJSON(w, 200, t.reqs.ListView(r))
 	case "DELETE /_twin/requests":
-		t.logMu.Lock()
-		t.reqLog = nil
-		last := t.seq
-		t.logMu.Unlock()
-		writeJSON(w, 200, map[string]any{"last": last})
+		writeJSON(w, 200, t.reqs.ClearView())
 
 	case "PUT /_twin/secrets":
 		var list []SecretConfig
@@ -99,18 +83,8 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"planted": len(list)})
 
 	case "POST /_twin/reset":
-		var c *Config
-		if len(bytes.TrimSpace(body)) > 0 {
-			if c, err = ParseConfig(body); err != nil {
-				fail(400, err.Error())
-				return
-			}
-		} else if c, err = t.sourceConfig(); err != nil {
-			fail(500, err.Error())
-			return
-		}
-		if err := t.reset(c); err != nil {
-			fail(400, err.Error())
+		if status, err := twinkit.ResetFromBody(body, ParseConfig, t.sourceConfig, t.reset); err != nil {
+			fail(status, err.Error())
 			return
 		}
 		writeJSON(w, 200, map[string]any{"reset": true})
@@ -146,21 +120,7 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s := t.set
-		if p.V4 != nil {
-			s.V4 = *p.V4
-		}
-		if p.RateLimitStatus != 0 {
-			s.RateLimitStatus = p.RateLimitStatus
-		}
-		if p.RateLimitWindowSeconds != 0 {
-			s.RateLimitWindowSeconds = p.RateLimitWindowSeconds
-		}
-		if p.ValidationStatus != 0 {
-			s.ValidationStatus = p.ValidationStatus
-		}
-		if p.Limits != nil {
-			s.Limits.merge(*p.Limits)
-		}
+		s.override(p.V4, p.RateLimitStatus, p.RateLimitWindowSeconds, p.ValidationStatus, p.Limits)
 		if err := s.check(); err != nil {
 			fail(400, err.Error())
 			return

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"castellan/twin/tlsca"
+	"castellan/twin/twinkit/twintest"
 )
 
 // Test fixtures: the sample config's identities.
@@ -58,14 +59,7 @@ func start(t *testing.T, edit func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, tlsCfg, err := tlsca.ServerTLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(tw)
-	srv.TLS = tlsCfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, ca, _ := twintest.ServeTLS(t, tw)
 	hc := &http.Client{Transport: &http.Transport{
 		TLSClientConfig:   &tls.Config{RootCAs: ca.Pool(), MaxVersion: tls.VersionTLS12},
 		DisableKeepAlives: true,

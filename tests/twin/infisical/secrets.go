@@ -110,6 +110,18 @@ func (c *call) access(projectID string) (*project, string, *apiError) {
 	return p, role, nil
 }
 
+// allowed is access plus the check that the caller's role may do action.
+func (c *call) allowed(projectID, action string) (*project, *apiError) {
+	p, role, e := c.access(projectID)
+	if e != nil {
+		return nil, e
+	}
+	if !can(role, action) {
+		return nil, permissionDenied(action)
+	}
+	return p, nil
+}
+
 // projectFromSlug resolves workspaceSlug for an identity (getAProject:
 // membership is checked there too).
 func (c *call) projectFromSlug(slug string) (string, *apiError) {
@@ -275,12 +287,9 @@ func (c *call) getSecret(v4 bool) (any, *apiError) {
 			return nil, e
 		}
 	}
-	p, role, e := c.access(pid)
+	p, e := c.allowed(pid, "read")
 	if e != nil {
 		return nil, e
-	}
-	if !can(role, "read") {
-		return nil, permissionDenied("read")
 	}
 	path := f.str("secretPath")
 	if !p.hasFolder(env, path) {
@@ -305,12 +314,8 @@ func (c *call) getSecretByID() (any, *apiError) {
 	if x == nil {
 		return nil, notFound("Secret with ID '" + id + "' not found")
 	}
-	_, role, e := c.access(x.projectID)
-	if e != nil {
+	if _, e := c.allowed(x.projectID, "read"); e != nil {
 		return nil, e
-	}
-	if !can(role, "read") {
-		return nil, permissionDenied("read")
 	}
 	return oneResponse{Secret: view(x, viewOpts{path: true, tags: true})}, nil
 }
@@ -341,12 +346,9 @@ func (c *call) createSecret(v4 bool) (any, *apiError) {
 	if issues != nil {
 		return nil, c.validation(issues)
 	}
-	p, role, e := c.access(f.str(projectKey(v4)))
+	p, e := c.allowed(f.str(projectKey(v4)), "create")
 	if e != nil {
 		return nil, e
-	}
-	if !can(role, "create") {
-		return nil, permissionDenied("create")
 	}
 	env, path := f.str("environment"), f.str("secretPath")
 	if !p.hasFolder(env, path) {
@@ -405,12 +407,9 @@ func (c *call) updateSecret(v4 bool) (any, *apiError) {
 	if issues != nil {
 		return nil, c.validation(issues)
 	}
-	p, role, e := c.access(f.str(projectKey(v4)))
+	p, e := c.allowed(f.str(projectKey(v4)), "edit")
 	if e != nil {
 		return nil, e
-	}
-	if !can(role, "edit") {
-		return nil, permissionDenied("edit")
 	}
 	newName, renaming := f["newSecretName"].(string)
 	if renaming && newName == "" {
@@ -459,12 +458,9 @@ func (c *call) deleteSecret(v4 bool) (any, *apiError) {
 	if issues != nil {
 		return nil, c.validation(issues)
 	}
-	p, role, e := c.access(f.str(projectKey(v4)))
+	p, e := c.allowed(f.str(projectKey(v4)), "delete")
 	if e != nil {
 		return nil, e
-	}
-	if !can(role, "delete") {
-		return nil, permissionDenied("delete")
 	}
 	env, path := f.str("environment"), f.str("secretPath")
 	if !p.hasFolder(env, path) {
@@ -519,12 +515,9 @@ func (c *call) batchCreate() (any, *apiError) {
 	if issues != nil {
 		return nil, c.validation(issues)
 	}
-	p, role, e := c.access(f.str("workspaceId"))
+	p, e := c.allowed(f.str("workspaceId"), "create")
 	if e != nil {
 		return nil, e
-	}
-	if !can(role, "create") {
-		return nil, permissionDenied("create")
 	}
 	env, path := f.str("environment"), f.str("secretPath")
 	if !p.hasFolder(env, path) {

@@ -20,6 +20,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"castellan/twin/twinkit"
 )
 
 // Options configure New.
@@ -34,22 +36,19 @@ type Options struct {
 
 // Twin is the simulator; it is an http.Handler.
 type Twin struct {
-	mu       sync.Mutex
-	opts     Options
-	cfg      *Config
-	set      settings
-	st       *state
-	jwtKey   []byte
-	offset   time.Duration // the twin clock runs at time.Now() + offset
-	windows  map[string]*window
-	faults   faultState
-	logMu    sync.Mutex // guards reqLog and seq
-	reqLog   []RequestRecord
-	seq      int64
-	outMu    sync.Mutex // serialises log lines
-	routes   []*route
-	maxBody  int64
-	logLimit int
+	mu      sync.Mutex
+	opts    Options
+	cfg     *Config
+	set     settings
+	st      *state
+	jwtKey  []byte
+	offset  time.Duration // the twin clock runs at time.Now() + offset
+	windows map[string]*window
+	faults  faultState
+	reqs    twinkit.RequestLog[RequestRecord]
+	lines   twinkit.Lines
+	routes  []*route
+	maxBody int64
 }
 
 // RequestRecord is one line of GET /_twin/requests.
@@ -67,17 +66,13 @@ type RequestRecord struct {
 
 // New makes a twin from o.
 func New(o Options) (*Twin, error) {
-	c := o.Config
-	if c == nil && o.ConfigPath != "" {
-		var err error
-		if c, err = LoadConfig(o.ConfigPath); err != nil {
-			return nil, err
-		}
+	t := &Twin{opts: o, jwtKey: make([]byte, 32), maxBody: 30 << 20}
+	c, err := t.source().Initial()
+	if err != nil {
+		return nil, err
 	}
-	if c == nil {
-		c = DefaultConfig()
-	}
-	t := &Twin{opts: o, jwtKey: make([]byte, 32), maxBody: 30 << 20, logLimit: 20000}
+	t.reqs.Max, t.reqs.Keep = 20000, 10000
+	t.lines.W = o.Log
 	if _, err := rand.Read(t.jwtKey); err != nil {
 		return nil, err
 	}
@@ -102,9 +97,7 @@ func (t *Twin) reset(c *Config) error {
 	t.cfg, t.set, t.st = c, s, st
 	t.windows = map[string]*window{}
 	t.faults = faultState{}
-	t.logMu.Lock()
-	t.reqLog = nil
-	t.logMu.Unlock()
+	t.reqs.Clear()
 	return nil
 }
 
@@ -121,15 +114,11 @@ func (t *Twin) Reset(c *Config) error {
 	return t.reset(c)
 }
 
-func (t *Twin) sourceConfig() (*Config, error) {
-	if t.opts.ConfigPath != "" {
-		return LoadConfig(t.opts.ConfigPath)
-	}
-	if t.opts.Config != nil {
-		return t.opts.Config, nil
-	}
-	return DefaultConfig(), nil
+func (t *Twin) source() twinkit.ConfigSource[Config] {
+	return twinkit.ConfigSource[Config]{Config: t.opts.Config, Path: t.opts.ConfigPath, Load: LoadConfig, Default: DefaultConfig}
 }
+
+func (t *Twin) sourceConfig() (*Config, error) { return t.source().Reload() }
 
 // Advance moves the twin clock forward (token TTLs, client-secret TTLs, JWT
 // expiry, rate-limit windows and outages all follow it).
@@ -181,12 +170,7 @@ func (t *Twin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.mu.Lock()
 	fa := t.takeFault(r.URL.Path, t.now())
 	t.mu.Unlock()
-	if fa.latency > 0 {
-		select {
-		case <-time.After(fa.latency):
-		case <-r.Context().Done():
-		}
-	}
+	twinkit.Sleep(r.Context(), fa.latency)
 	if fa.drop != "" {
 		t.record(r, 0, fa.name, false, start)
 		if !dropConnection(w) {
@@ -217,19 +201,15 @@ func (t *Twin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // record appends to the request log and writes the stderr line. It takes
-// only logMu, so it may run while t.mu is held.
+// only the log's own lock, so it may run while t.mu is held.
 func (t *Twin) record(r *http.Request, status int, fault string, limited bool, start time.Time) {
-	t.logMu.Lock()
-	t.seq++
-	t.reqLog = append(t.reqLog, RequestRecord{
-		Seq: t.seq, Time: start, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		Status: status, Fault: fault, Limited: limited,
-		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+	t.reqs.Add(func(seq int64) RequestRecord {
+		return RequestRecord{
+			Seq: seq, Time: start, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			Status: status, Fault: fault, Limited: limited,
+			DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+		}
 	})
-	if len(t.reqLog) > t.logLimit {
-		t.reqLog = append([]RequestRecord(nil), t.reqLog[len(t.reqLog)-t.logLimit/2:]...)
-	}
-	t.logMu.Unlock()
 	note := fault
 	if limited {
 		note = "rate-limited"
@@ -240,20 +220,11 @@ func (t *Twin) record(r *http.Request, status int, fault string, limited bool, s
 // logLine writes "method path status duration [note]": never the query,
 // headers or body, so no token, client secret or secret value.
 func (t *Twin) logLine(r *http.Request, status int, note string, start time.Time) {
-	if t.opts.Log == nil {
-		return
-	}
-	if note != "" {
-		note = " " + note
-	}
 	st := fmt.Sprint(status)
 	if status == 0 {
 		st = "dropped"
 	}
-	t.outMu.Lock()
-	fmt.Fprintf(t.opts.Log, "twin: %s %s %s %s%s\n", r.Method, r.URL.Path, st,
-		time.Since(start).Round(100*time.Microsecond), note)
-	t.outMu.Unlock()
+	t.lines.Line(r, st, start, note)
 }
 
 // route is one API route, with the real server's limiter class.

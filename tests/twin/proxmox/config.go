@@ -1,12 +1,11 @@
 package proxmox
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
+
+	"castellan/twin/twinkit"
 )
 
 // Config seeds the Proxmox twin (--proxmox-config FILE, or the body of POST
@@ -213,30 +212,11 @@ var castellanPrivs = []string{
 
 // ParseConfig reads a JSON config, refusing unknown keys.
 func ParseConfig(data []byte) (*Config, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return nil, fmt.Errorf("proxmox config: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("proxmox config: trailing data after the JSON object")
-	}
-	return &c, nil
+	return twinkit.ParseConfig[Config](data, "proxmox config")
 }
 
 // LoadConfig reads a JSON config file.
-func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	c, err := ParseConfig(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
-}
+func LoadConfig(path string) (*Config, error) { return twinkit.LoadConfig(path, ParseConfig) }
 
 var (
 	reNodeName  = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9\-]*[a-zA-Z0-9])?$`)

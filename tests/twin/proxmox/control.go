@@ -1,13 +1,13 @@
 package proxmox
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"castellan/twin/twinkit"
 )
 
 // The test-only control API under /_twin/pve/ (no auth, JSON):
@@ -38,9 +38,7 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 	}
 	fail := func(status int, msg string) { reply(status, map[string]string{"error": msg}) }
 	decode := func(v any) bool {
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
+		if err := twinkit.DecodeStrict(body, v); err != nil {
 			fail(400, "bad JSON: "+err.Error())
 			return false
 		}
@@ -130,23 +128,9 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 		}
 		reply(200, t.vmView(v))
 	case "GET /_twin/pve/requests":
-		since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-		out := []RequestRecord{}
-		t.logMu.Lock()
-		for _, rec := range t.reqLog {
-			if rec.Seq > since {
-				out = append(out, rec)
-			}
-		}
-		last := t.seq
-		t.logMu.Unlock()
-		reply(200, map[string]any{"requests": out, "last": last})
+		reply(200, t.reqs.ListView(r))
 	case "DELETE /_twin/pve/requests":
-		t.logMu.Lock()
-		t.reqLog = nil
-		last := t.seq
-		t.logMu.Unlock()
-		reply(200, map[string]any{"last": last})
+		reply(200, t.reqs.ClearView())
 	case "GET /_twin/pve/faults":
 		reply(200, t.faultView())
 	case "POST /_twin/pve/faults":
@@ -163,18 +147,8 @@ func (t *Twin) control(w http.ResponseWriter, r *http.Request) {
 		t.faults = faultState{}
 		reply(200, t.faultView())
 	case "POST /_twin/pve/reset":
-		var c *Config
-		if len(bytes.TrimSpace(body)) > 0 {
-			if c, err = ParseConfig(body); err != nil {
-				fail(400, err.Error())
-				return
-			}
-		} else if c, err = t.sourceConfig(); err != nil {
-			fail(500, err.Error())
-			return
-		}
-		if err := t.reset(c); err != nil {
-			fail(400, err.Error())
+		if status, err := twinkit.ResetFromBody(body, ParseConfig, t.sourceConfig, t.reset); err != nil {
+			fail(status, err.Error())
 			return
 		}
 		reply(200, map[string]any{"reset": true})

@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 	"github.com/diskfs/go-diskfs/backend/file"
 	"github.com/diskfs/go-diskfs/filesystem/iso9660"
 
-	"castellan/twin/tlsca"
+	"castellan/twin/twinkit/twintest"
 )
 
 // The sample config's tokens.
@@ -55,14 +54,7 @@ func start(t *testing.T, edit func(*Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, tlsCfg, err := tlsca.ServerTLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(tw)
-	srv.TLS = tlsCfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, ca, _ := twintest.ServeTLS(t, tw)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MaxVersion: tls.VersionTLS12}}}
 	return &env{t: t, tw: tw, base: srv.URL, hc: hc}
 }

@@ -116,9 +116,7 @@ func (t *Twin) reset(c *Config) error {
 	t.tasks, t.torder = map[string]*task{}, nil
 	t.flocks = map[int]*task{}
 	t.faults = faultState{}
-	t.logMu.Lock()
-	t.reqLog = nil
-	t.logMu.Unlock()
+	t.reqs.Clear()
 	return nil
 }
 

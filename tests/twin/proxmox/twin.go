@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"castellan/twin/twinkit"
 )
 
 // Options configure New.
@@ -54,10 +56,8 @@ type Twin struct {
 	faults faultState
 	pid    uint32
 
-	logMu  sync.Mutex
-	reqLog []RequestRecord
-	seq    int64
-	outMu  sync.Mutex
+	reqs  twinkit.RequestLog[RequestRecord]
+	lines twinkit.Lines
 }
 
 type node struct {
@@ -87,17 +87,14 @@ type RequestRecord struct {
 
 // New makes a twin from o.
 func New(o Options) (*Twin, error) {
-	c := o.Config
-	if c == nil && o.ConfigPath != "" {
-		var err error
-		if c, err = LoadConfig(o.ConfigPath); err != nil {
-			return nil, err
-		}
-	}
-	if c == nil {
-		c = DefaultConfig()
-	}
 	t := &Twin{opts: o}
+	c, err := t.source().Initial()
+	if err != nil {
+		return nil, err
+	}
+	// Past 20000 records the oldest 10000 go.
+	t.reqs.Max, t.reqs.Keep = 20000, 10001
+	t.lines.W = o.Log
 	var b [4]byte
 	rand.Read(b[:])
 	t.pid = binary.BigEndian.Uint32(b[:])%0x80000 + 0x1000
@@ -120,15 +117,11 @@ func (t *Twin) Reset(c *Config) error {
 	return t.reset(c)
 }
 
-func (t *Twin) sourceConfig() (*Config, error) {
-	if t.opts.ConfigPath != "" {
-		return LoadConfig(t.opts.ConfigPath)
-	}
-	if t.opts.Config != nil {
-		return t.opts.Config, nil
-	}
-	return DefaultConfig(), nil
+func (t *Twin) source() twinkit.ConfigSource[Config] {
+	return twinkit.ConfigSource[Config]{Config: t.opts.Config, Path: t.opts.ConfigPath, Load: LoadConfig, Default: DefaultConfig}
 }
+
+func (t *Twin) sourceConfig() (*Config, error) { return t.source().Reload() }
 
 func (t *Twin) localNode() string {
 	if t.cfg.LocalNode != "" {
@@ -337,12 +330,7 @@ func (t *Twin) serveAPI(r *http.Request) *response {
 	detailed := t.cfg.DetailedAuthErrors
 	t.mu.Unlock()
 
-	if fa.latency > 0 {
-		select {
-		case <-time.After(fa.latency):
-		case <-r.Context().Done():
-		}
-	}
+	twinkit.Sleep(r.Context(), fa.latency)
 	if fa.code == 595 && !fa.apply {
 		return &response{status: 595, reason: fa.msg, fault: "status595"}
 	}
@@ -435,12 +423,7 @@ func (t *Twin) errResponse(e *apiError) *response {
 // reason is not the standard text take over the connection, write the
 // status line themselves, and close it.
 func (t *Twin) write(w http.ResponseWriter, r *http.Request, res *response) {
-	if res.delay > 0 {
-		select {
-		case <-time.After(res.delay):
-		case <-r.Context().Done():
-		}
-	}
+	twinkit.Sleep(r.Context(), res.delay)
 	h := w.Header()
 	h.Set("Cache-Control", "max-age=0")
 	h.Set("Pragma", "no-cache")
@@ -482,39 +465,23 @@ func (t *Twin) write(w http.ResponseWriter, r *http.Request, res *response) {
 }
 
 func (t *Twin) record(r *http.Request, res *response, start time.Time) {
-	t.logMu.Lock()
-	defer t.logMu.Unlock()
-	t.seq++
-	t.reqLog = append(t.reqLog, RequestRecord{
-		Seq: t.seq, Time: start, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
-		AuthID: res.who, Status: res.status, Reason: res.reason, Fault: res.fault,
-		DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+	t.reqs.Add(func(seq int64) RequestRecord {
+		return RequestRecord{
+			Seq: seq, Time: start, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+			AuthID: res.who, Status: res.status, Reason: res.reason, Fault: res.fault,
+			DurationMs: float64(time.Since(start).Microseconds()) / 1000,
+		}
 	})
-	if len(t.reqLog) > 20000 {
-		t.reqLog = append([]RequestRecord(nil), t.reqLog[10000:]...)
-	}
 }
 
 // logLine writes "method path status duration [authid] [fault]": never
 // the query, headers or body, so no token secret.
 func (t *Twin) logLine(r *http.Request, who string, status int, fault string, start time.Time) {
-	if t.opts.Log == nil {
-		return
-	}
 	st := "control"
 	if status != 0 {
 		st = strconv.Itoa(status)
 	}
-	extra := ""
-	if who != "" {
-		extra += " " + who
-	}
-	if fault != "" {
-		extra += " " + fault
-	}
-	t.outMu.Lock()
-	fmt.Fprintf(t.opts.Log, "twin: %s %s %s %s%s\n", r.Method, r.URL.Path, st, time.Since(start).Round(100*time.Microsecond), extra)
-	t.outMu.Unlock()
+	t.lines.Line(r, st, start, who, fault)
 }
 
 // ---- parameters ----

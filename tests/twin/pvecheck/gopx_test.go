@@ -10,7 +10,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +19,7 @@ import (
 	px "github.com/luthermonson/go-proxmox"
 
 	"castellan/twin/proxmox"
-	"castellan/twin/tlsca"
+	"castellan/twin/twinkit/twintest"
 )
 
 const (
@@ -47,14 +46,7 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, tlsCfg, err := tlsca.ServerTLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(tw)
-	srv.TLS = tlsCfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, ca, tlsCfg := twintest.ServeTLS(t, tw)
 	client := px.NewClient(srv.URL+"/api2/json",
 		px.WithAPIToken(tokenID, tokenSecret),
 		px.WithRootCAs(ca.Pool()),

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 
 	"castellan/twin/infisical"
 	"castellan/twin/tlsca"
+	"castellan/twin/twinkit/twintest"
 )
 
 // The sample config's fixtures.
@@ -55,14 +55,7 @@ func start(t *testing.T, edit func(*infisical.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, tlsCfg, err := tlsca.ServerTLS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(tw)
-	srv.TLS = tlsCfg
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
+	srv, ca, _ := twintest.ServeTLS(t, tw)
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool()}}}
 	return &env{base: srv.URL, ca: ca, hc: hc, t: t}
 }
