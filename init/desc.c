@@ -354,6 +354,10 @@ static int parse_proxmox(struct desc *d, yaml_node_t *c, struct err *e)
 	if (!px->has_pin && !px->ca[0])
 		return err_set(e, "%s: needs pin_sha256 or ca to verify the Proxmox API's TLS "
 			       "certificate (there is no insecure mode)", path);
+	if (!px->has_pin && px->endpoint.host_is_ip)
+		return err_set(e, "%s.endpoint: %s is an IP address; give pin_sha256 too "
+			       "(certificates cannot be matched to IP addresses here)", path,
+			       px->endpoint.text);
 	if (parse_pve_nodes(y, m, path, px, e) < 0 ||
 	    get_word(y, m, path, "storage", 0, "-_.", "a Proxmox storage id", px->storage,
 		     sizeof px->storage, e) < 0 ||

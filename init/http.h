@@ -28,6 +28,7 @@ struct http_config {
 	long connect_timeout_ms;
 	long timeout_ms;		/* one whole request */
 	struct tlspin *pin;		/* extra certificate checks (tlspin.h), or NULL */
+	int skip_name;			/* 1: a pinned key, not the host name, is the identity */
 };
 
 struct http {

@@ -167,7 +167,7 @@ int infisical_open(struct infisical *c, const struct desc_infisical *cfg, struct
 		   struct log *log, const struct infisical_options *opt, struct err *e)
 {
 	struct http_config hc = { cfg->host.text, cfg->ca[0] ? cfg->ca : NULL,
-				  opt ? opt->resolve : NULL, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, NULL };
+				  opt ? opt->resolve : NULL, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS, NULL, 0 };
 	char ip[IPV4_STRLEN];
 
 	memset(c, 0, sizeof *c);

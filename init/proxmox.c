@@ -99,7 +99,7 @@ int proxmox_open(struct proxmox *c, const struct desc *d, const char *token_id,
 	const struct desc_proxmox *px = &d->proxmox;
 	struct http_config hc = { px->endpoint.text, px->ca[0] ? px->ca : NULL,
 				  opt ? opt->resolve : NULL, CONNECT_TIMEOUT_MS, REQUEST_TIMEOUT_MS,
-				  &c->pin };
+				  &c->pin, px->endpoint.host_is_ip };
 	size_t n = strlen(token_id) + strlen(token_secret) + 40;
 	char *auth;
 
@@ -119,14 +119,6 @@ int proxmox_open(struct proxmox *c, const struct desc *d, const char *token_id,
 	if (arena_register(a, auth, strlen(auth)) < 0)
 		return err_set(e, "the secret arena's table is full");
 	c->auth = auth;
-	if (!hc.resolve && px->endpoint.host_is_ip) {
-		/* BearSSL matches no IP address in a certificate: the pin must carry
-		 * the trust, and the IP is what curl connects to. */
-		if (!px->has_pin)
-			return err_set(e, "castellan.proxmox.endpoint %s is an IP address: give "
-				       "castellan.proxmox.pin_sha256 (certificates cannot be matched "
-				       "to IP addresses here)", px->endpoint.text);
-	}
 	if (wipealloc_install() < 0)
 		return err_set(e, "cannot set up libcurl");
 	return http_open(&c->http, &hc, e);

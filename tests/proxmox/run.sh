@@ -96,6 +96,15 @@ plan "$t/foreign.yaml"
 [ $rc -eq 1 ] && grep -qx 'castellan: VMID 900 (node cp1) is held by VM "legacy-router" on pve1, which castellan does not own (no tag castellan-castle); nothing was changed' <<<"$out" &&
   ok "a foreign VM on a described VMID stops the plan, named" || bad "foreign VMID (rc $rc): $out"
 
+# An endpoint given by IP address: the pin carries the identity.
+sed "s#endpoint: https://pve.twin:#endpoint: https://127.0.0.1:#" "$t/fresh.yaml" > "$t/ip.yaml"
+plan "$t/ip.yaml"
+[ $rc -eq 0 ] && [ "$(rows create)" = 6 ] && ok "an endpoint given by IP address works with the pin" || bad "IP endpoint with pin (rc $rc): $out"
+sed "s#endpoint: https://pve.twin:#endpoint: https://127.0.0.1:#" "$t/ca.yaml" > "$t/ip-ca.yaml"
+plan "$t/ip-ca.yaml"
+[ $rc -eq 1 ] && grep -qx "castellan: castellan.proxmox.endpoint: https://127.0.0.1:$port is an IP address; give pin_sha256 too (certificates cannot be matched to IP addresses here)" <<<"$out" &&
+  ok "an endpoint by IP address with only a CA is refused in one sentence" || bad "IP endpoint with CA only (rc $rc): $out"
+
 other=$(printf '%064d' 0)
 userdata "$t/badpin.yaml" castle reconcile "    pin_sha256: $other"
 plan "$t/badpin.yaml"

@@ -157,6 +157,10 @@ static void bad_sections(const char *b)
 	    "castellan.talos.schematic: expected an Image Factory schematic id (64 lowercase hex digits)");
 	bad(b, "    pin_sha256: 5f3c8e0a1b2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60\n", "",
 	    "castellan.proxmox: needs pin_sha256 or ca to verify the Proxmox API's TLS certificate (there is no insecure mode)");
+	bad(b, "endpoint: https://pve1.lan:8006\n    pin_sha256: 5f3c8e0a1b2d4c6e8f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60\n",
+	    "endpoint: https://10.0.0.2:8006\n    ca: |\n      -----BEGIN CERTIFICATE-----\n      x\n      -----END CERTIFICATE-----\n",
+	    "castellan.proxmox.endpoint: https://10.0.0.2:8006 is an IP address; give pin_sha256 too "
+	    "(certificates cannot be matched to IP addresses here)");
 	bad(b, "pin_sha256: 5f3c", "pin_sha256: zz3c",
 	    "castellan.proxmox.pin_sha256: expected the SHA-256 of the server's public key as 64 hex digits");
 	bad(b, "nodes: [pve1, pve2]", "nodes: [pve1, pve1]",
