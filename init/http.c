@@ -48,6 +48,29 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+int http_escape(char *out, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+		if (o + 4 > cap)
+			return -1;
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *pin)
 {
 	return tlspin_install(c, ssl_ctx, pin) == 0 ? CURLE_OK : CURLE_SSL_CONNECT_ERROR;

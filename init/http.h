@@ -51,6 +51,10 @@ struct http_response {
 int http_open(struct http *h, const struct http_config *cfg, struct err *e);
 void http_close(struct http *h);
 
+/* Percent-encodes s for a query value or a path segment (RFC 3986
+ * unreserved characters pass). 0, or -1 when it does not fit. Pure. */
+int http_escape(char *out, size_t cap, const char *s);
+
 #define HTTP_LOCAL_ERROR (-2)
 
 /* method "GET", "POST", ...; path includes the query; headers is a

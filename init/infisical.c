@@ -17,29 +17,6 @@
 
 /* ---- pure helpers ---- */
 
-/* Percent-encodes s for a query string or a path segment. */
-static int escape(char *out, size_t cap, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		int plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-		if (o + 4 > cap)
-			return -1;
-		if (plain) {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return 0;
-}
 
 /* ---- calls ---- */
 
@@ -250,9 +227,9 @@ static int scope_query(const struct infisical *c, char *out, size_t cap)
 	char proj[256], env[256], path[768];
 	int v4 = c->v4;
 
-	if (escape(proj, sizeof proj, c->cfg->project) < 0 ||
-	    escape(env, sizeof env, c->cfg->environment) < 0 ||
-	    escape(path, sizeof path, c->cfg->path) < 0)
+	if (http_escape(proj, sizeof proj, c->cfg->project) < 0 ||
+	    http_escape(env, sizeof env, c->cfg->environment) < 0 ||
+	    http_escape(path, sizeof path, c->cfg->path) < 0)
 		return -1;
 	return snprintf(out, cap, "%s=%s&environment=%s&secretPath=%s",
 			v4 ? "projectId" : project_is_id(c) ? "workspaceId" : "workspaceSlug",
@@ -358,7 +335,7 @@ int infisical_get(struct infisical *c, const char *name, struct infisical_secret
 
 	*found = 0;
 	suffix[0] = '/';
-	if (escape(suffix + 1, sizeof suffix - 1, name) < 0)
+	if (http_escape(suffix + 1, sizeof suffix - 1, name) < 0)
 		return err_set(e, "the secret name %.64s is too long", name);
 	if (secrets_call(c, "GET", suffix, 1, NULL, op, e) < 0)
 		return -1;
@@ -402,7 +379,7 @@ static int write_call(struct infisical *c, const char *method, const char *name,
 		return err_set(e, "writing to Infisical needs castellan.infisical.project to be the "
 			       "project's id (a UUID), not its slug %s", c->cfg->project);
 	suffix[0] = '/';
-	if (escape(suffix + 1, sizeof suffix - 1, name) < 0)
+	if (http_escape(suffix + 1, sizeof suffix - 1, name) < 0)
 		return err_set(e, "the secret name %.64s is too long", name);
 	if (!c->v4_known && secrets_call(c, "GET", suffix, 1, NULL, op, e) < 0)
 		return -1;	/* settles v4 or v3 before a body names the project */

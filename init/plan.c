@@ -46,6 +46,11 @@ static int check_foreign(const struct desc *d, const struct pve_vm *vms, int n, 
 			const struct pve_vm *v = &vms[j];
 			if (v->owned)
 				continue;
+			/* PVE writes the tag only when the create task finishes. */
+			if (v->vmid == dn->vmid && strcmp(v->lock, "create") == 0)
+				return err_set(e, "VMID %ld (node %s) is still being created on %s (lock: "
+					       "create); plan again when that task has finished",
+					       v->vmid, dn->name, v->node);
 			if (v->vmid == dn->vmid)
 				return err_set(e, "VMID %ld (node %s) is held by VM \"%s\" on %s, which castellan "
 					       "does not own (no tag castellan-%s); nothing was changed",

@@ -28,6 +28,7 @@ struct pve_vm {
 	char status[16];		/* "running", "stopped", ... */
 	int template;
 	int owned;			/* carries castellan-<cluster> */
+	char lock[16];			/* "create", "backup", ...: a task holds it */
 };
 
 enum plan_action { PLAN_CREATE, PLAN_KEEP, PLAN_START, PLAN_REPLACE, PLAN_DESTROY, PLAN_ORPHAN };

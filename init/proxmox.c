@@ -1,5 +1,6 @@
 #include "proxmox.h"
 #include "ipv4.h"
+#include "vmspec.h"
 #include "wipealloc.h"
 
 #include <cjson/cJSON.h>
@@ -187,11 +188,193 @@ int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct e
 		json_copy(item, "node", v->node, sizeof v->node);
 		json_copy(item, "status", v->status, sizeof v->status);
 		json_copy(item, "tags", tags, sizeof tags);
+		json_copy(item, "lock", v->lock, sizeof v->lock);
 		if (json_int(item, "template", &tmpl) == 0)
 			v->template = tmpl != 0;
 		v->owned = plan_tags_own(tags, c->desc->cluster.name);
 		(*n)++;
 	}
 	cJSON_Delete(j);
+	return rc;
+}
+
+/* ---- changing the cluster ---- */
+
+#define TASK_POLL_MS 500
+#define TASK_DEADLINE_MS (10 * 60 * 1000)
+
+/* One mutating request, never repeated here (see proxmox.h). */
+static int send_once(struct proxmox *c, const char *method, const char *path, const char *json,
+		     const char *op, struct err *e)
+{
+	const char *headers[] = { c->auth, NULL };
+	int failed = http_request(&c->http, method, path, headers, json, json ? strlen(json) : 0,
+				  &c->resp);
+
+	if (failed == HTTP_LOCAL_ERROR)
+		return err_set(e, "cannot ask the Proxmox API to %s: %s", op, c->resp.transport);
+	if (failed || c->resp.status == 595 || c->resp.status == 596) {
+		err_set(e, "the Proxmox API did not say whether it could %s (%s); the cluster must be "
+			"read again before acting", op,
+			failed ? c->resp.transport : c->resp.reason[0] ? c->resp.reason : "HTTP 595/596");
+		return PROXMOX_UNKNOWN;
+	}
+	return 0;
+}
+
+static int is_lock_timeout(const char *s)
+{
+	return strstr(s, "can't lock file") && strstr(s, "got timeout");
+}
+
+/* The "data" string of the last answer (a UPID), copied into out; "" for
+ * a synchronous call that returned no task. */
+static void data_string(struct proxmox *c, char *out, size_t cap)
+{
+	cJSON *j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	const cJSON *d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+
+	snprintf(out, cap, "%s", cJSON_IsString(d) ? d->valuestring : "");
+	cJSON_Delete(j);
+}
+
+int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long deadline_ms,
+		      struct err *e)
+{
+	char node[DESC_NAME], esc[512], path[768], state[32], exit_status[256];
+	const char *p = strchr(upid, ':');
+	long start = now_ms();
+
+	/* UPID:<node>:...: the task lives on the node that ran it. */
+	if (strncmp(upid, "UPID:", 5) != 0 || !p || strcspn(p + 1, ":") >= sizeof node)
+		return err_set(e, "the Proxmox API answered \"%.60s\" instead of a task id while "
+			       "trying to %s", upid, op);
+	snprintf(node, sizeof node, "%.*s", (int)strcspn(p + 1, ":"), p + 1);
+	if (http_escape(esc, sizeof esc, upid) < 0)
+		return err_set(e, "the task id of %s is too long", op);
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/tasks/%s/status", node, esc);
+	for (;;) {
+		cJSON *j, *d;
+		if (call(c, "GET", path, op, e) < 0)
+			return -1;
+		/* A brand-new task may not have its log yet: "no such task". */
+		if (c->resp.status != 200 && !(c->resp.status == 400 && now_ms() - start < 10000))
+			return refused(c, op, e);
+		j = c->resp.status == 200 ? cJSON_ParseWithLength((const char *)c->resp.body,
+								  c->resp.len) : NULL;
+		d = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+		json_copy(d, "status", state, sizeof state);
+		json_copy(d, "exitstatus", exit_status, sizeof exit_status);
+		cJSON_Delete(j);
+		if (strcmp(state, "stopped") == 0) {
+			if (strcmp(exit_status, "OK") == 0 || strncmp(exit_status, "WARNINGS", 8) == 0)
+				return 0;
+			return err_set(e, "the Proxmox task to %s failed: %s", op,
+				       exit_status[0] ? exit_status : "no exit status");
+		}
+		if (now_ms() - start > deadline_ms)
+			return err_set(e, "the Proxmox task to %s did not finish within %ld s", op,
+				       deadline_ms / 1000);
+		sleep_ms(TASK_POLL_MS);
+	}
+}
+
+/* Sends, waits for the task, and repeats only what a config lock stopped. */
+static int mutate(struct proxmox *c, const char *method, const char *path, const char *json,
+		  const char *op, struct err *e)
+{
+	long start = now_ms();
+	char upid[256];
+
+	for (int attempt = 0;; attempt++) {
+		int rc = send_once(c, method, path, json, op, e);
+		long wait;
+		unsigned rnd = (unsigned)now_ms();
+
+		if (rc != 0)
+			return rc;
+		if (c->resp.status == 200) {
+			data_string(c, upid, sizeof upid);
+			if (!upid[0] || proxmox_task_wait(c, upid, op, TASK_DEADLINE_MS, e) == 0)
+				return 0;
+			if (!is_lock_timeout(e->msg))
+				return -1;
+		} else if (c->resp.status == 500 && is_lock_timeout(c->resp.reason)) {
+			err_set(e, "the Proxmox API could not %s: %s", op, c->resp.reason);
+		} else {
+			return refused(c, op, e);
+		}
+		wait = retry_delay_ms(&c->retry, attempt, -1, rnd);
+		if (now_ms() - start + wait > c->retry.deadline_ms)
+			return -1;	/* e names the lock timeout */
+		log_warn(c->log, "proxmox", "%s: the VM's config is locked; retrying in %.1f s", op,
+			 (double)wait / 1000.0);
+		sleep_ms(wait);
+	}
+}
+
+int proxmox_create(struct proxmox *c, int node, const char *pve_node, struct err *e)
+{
+	const struct desc_node *n = &c->desc->cluster.nodes[node];
+	cJSON *spec = vmspec_create(c->desc, node);
+	char *body = spec ? cJSON_PrintUnformatted(spec) : NULL, path[256], op[128];
+	int rc;
+
+	cJSON_Delete(spec);
+	if (!body)
+		return err_set(e, "out of memory building the VM spec of %s", n->name);
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu", pve_node);
+	snprintf(op, sizeof op, "create VM %ld (%s) on %s", n->vmid, n->name, pve_node);
+	rc = mutate(c, "POST", path, body, op, e);
+	wipe_free(body);
+	if (rc == 0)
+		log_info(c->log, "proxmox", "created VM %ld (%s) on %s", n->vmid, n->name, pve_node);
+	return rc;
+}
+
+static int power(struct proxmox *c, const char *pve_node, long vmid, const char *what,
+		 struct err *e)
+{
+	char path[256], op[96];
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/status/%s", pve_node, vmid, what);
+	snprintf(op, sizeof op, "%s VM %ld on %s", what, vmid, pve_node);
+	/* An empty JSON object: PVE wants a Content-Length on every POST. */
+	return mutate(c, "POST", path, "{}", op, e);
+}
+
+int proxmox_start(struct proxmox *c, const char *pve_node, long vmid, struct err *e)
+{
+	return power(c, pve_node, vmid, "start", e);
+}
+
+int proxmox_stop(struct proxmox *c, const char *pve_node, long vmid, struct err *e)
+{
+	return power(c, pve_node, vmid, "stop", e);
+}
+
+int proxmox_destroy(struct proxmox *c, const char *pve_node, long vmid, struct err *e)
+{
+	char path[256], op[96], state[32] = "";
+	cJSON *j;
+	int rc;
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/status/current", pve_node, vmid);
+	snprintf(op, sizeof op, "read the state of VM %ld on %s", vmid, pve_node);
+	if (call(c, "GET", path, op, e) < 0)
+		return -1;
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	json_copy(j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL, "status", state, sizeof state);
+	cJSON_Delete(j);
+	if (strcmp(state, "stopped") != 0 && (rc = proxmox_stop(c, pve_node, vmid, e)) != 0)
+		return rc;
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld?purge=1&destroy-unreferenced-disks=1",
+		 pve_node, vmid);
+	snprintf(op, sizeof op, "destroy VM %ld on %s", vmid, pve_node);
+	rc = mutate(c, "DELETE", path, NULL, op, e);
+	if (rc == 0)
+		log_info(c->log, "proxmox", "destroyed VM %ld on %s", vmid, pve_node);
 	return rc;
 }

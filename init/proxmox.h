@@ -54,3 +54,26 @@ void proxmox_explain(char *out, size_t cap, const char *op, long status, const c
 		     const char *message, const char *endpoint);
 
 #endif
+
+/* ---- changing the cluster ----
+ *
+ * A mutating request is sent once: a dropped connection, 595 or 596 can
+ * hide a change that did happen (proxmox.md §2.2), so those return
+ * PROXMOX_UNKNOWN and the caller re-reads the cluster and plans again.
+ * Every UPID is polled on the node the UPID names until the task stops;
+ * "OK" and "WARNINGS: n" are success. A config-lock timeout means nothing
+ * happened, so the operation is retried with backoff until the deadline.
+ */
+#define PROXMOX_UNKNOWN (-2)
+
+/* Creates described node `node` on Proxmox node pve_node (the VM spec of
+ * vmspec.h), waiting for the task. */
+int proxmox_create(struct proxmox *c, int node, const char *pve_node, struct err *e);
+int proxmox_start(struct proxmox *c, const char *pve_node, long vmid, struct err *e);
+int proxmox_stop(struct proxmox *c, const char *pve_node, long vmid, struct err *e);
+/* Stops (if needed) and destroys with purge and its unreferenced disks. */
+int proxmox_destroy(struct proxmox *c, const char *pve_node, long vmid, struct err *e);
+
+/* Waits for a task; 0 on OK or WARNINGS, -1 with its exit status in e. */
+int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long deadline_ms,
+		      struct err *e);

@@ -111,6 +111,58 @@ plan "$t/badpin.yaml"
 [ $rc -eq 1 ] && grep -q "presented a certificate whose public key SHA-256 is $pin, but castellan.proxmox.pin_sha256 is $other" <<<"$out" &&
   ok "a pin mismatch is refused with both fingerprints" || bad "pin mismatch (rc $rc): $out"
 
+# --- changing the cluster, by a test driver linked with the appliance's objects
+objs=$(ls "$b"/obj/*.o | grep -v -e '/main.o$' -e '/cmd_' -e '/cli.o$' -e '/run.o$')
+deps=$(scripts/build-deps.sh --dir)
+musl-gcc -std=c11 -D_GNU_SOURCE -static -Iinit -I"$deps/musl/include" tests/proxmox/driver.c $objs \
+  -L"$deps/musl/lib" -lcurl -lbearssl -lcjson -lyaml -lpthread -o "$b/proxmox-driver" 2> "$t/cc.log" ||
+  { cat "$t/cc.log"; bad "the Proxmox driver builds"; }
+drv() { dout=$(PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
+          "$b/proxmox-driver" "$t/fresh.yaml" "pve.twin:$port:127.0.0.1" "$@" 2>"$t/drv.log"); drc=$?; }
+vm() {  # vm VMID FIELD: a field of the VM in the twin's state ("" when absent)
+  c "$ctl/state" | python3 -c '
+import json, sys
+vmid, field = int(sys.argv[1]), sys.argv[2]
+for v in json.load(sys.stdin)["vms"]:
+    if v.get("vmid") == vmid:
+        cur = v
+        for k in field.split("."):
+            cur = cur.get(k, "") if isinstance(cur, dict) else ""
+        print(cur); break' "$1" "$2"
+}
+drv create 0 pve1
+[ $drc -eq 0 ] && [ "$(vm 1101 config.cpu)" = x86-64-v2-AES ] && [ "$(vm 1101 config.machine)" = q35 ] &&
+  [ "$(vm 1101 config.scsihw)" = virtio-scsi-single ] && [ "$(vm 1101 config.tags)" = castellan-castle ] &&
+  grep -q '^virtio=BC:24:11:[0-9A-F:]*,bridge=vmbr0$' <<<"$(vm 1101 config.net0)" &&
+  grep -q '^local-lvm:.*20' <<<"$(vm 1101 config.scsi0)" &&
+  ok "create makes the Talos VM spec: x86-64-v2-AES, q35, virtio-scsi-single, tag, stable MAC, 20 GiB disk" ||
+  bad "create (rc $drc): $dout / cpu=$(vm 1101 config.cpu) net0=$(vm 1101 config.net0) scsi0=$(vm 1101 config.scsi0)"
+drv start 1101 pve1
+[ $drc -eq 0 ] && [ "$(vm 1101 status)" = running ] && ok "start waits for its task; the VM runs" || bad "start (rc $drc): $dout"
+plan "$t/fresh.yaml"
+[ $rc -eq 0 ] && grep -q '^1101 .*keep     owned, running' <<<"$out" && [ "$(rows create)" = 5 ] &&
+  ok "the next plan keeps what was made and creates only the rest" || bad "plan after create: $out"
+c -X POST -d '{"status596":1}' "$ctl/faults" >/dev/null
+drv create 3 pve1
+[ $drc -eq 3 ] && grep -q 'did not say whether it could create VM 1201' <<<"$dout" &&
+  ok "a 596 is reported as an unknown outcome, not a failure" || bad "596 (rc $drc): $dout"
+plan "$t/fresh.yaml"
+grep -qE 'VMID 1201 \(node w1\) is still being created on pve1|^1201 .*start    owned, stopped' <<<"$out" &&
+  ok "right after the 596, the plan sees the create in flight, never a foreign VM" || bad "plan right after 596: $out"
+sleep 1
+plan "$t/fresh.yaml"
+grep -q '^1201 .*start    owned, stopped' <<<"$out" && ok "once the task ends, the plan finds the VM it made: start, not create" || bad "plan after 596: $out"
+c -X DELETE "$ctl/faults" >/dev/null
+drv stop 1101 pve1
+c -X POST -d '{"failStart":{"vmid":1101,"count":1,"message":"no space left on device"}}' "$ctl/faults" >/dev/null
+drv start 1101 pve1
+[ $drc -eq 1 ] && grep -q 'start VM 1101 on pve1 failed: .*no space left on device' <<<"$dout" &&
+  ok "a failed start task is named with the task's own reason" || bad "failed start (rc $drc): $dout"
+c -X DELETE "$ctl/faults" >/dev/null
+drv destroy 1101 pve1
+[ $drc -eq 0 ] && [ -z "$(vm 1101 vmid)" ] && [ "$(vm 900 status)" = running ] &&
+  ok "destroy stops and removes the VM; the foreign VM runs on" || bad "destroy (rc $drc): $dout"
+
 c -X PUT -d '[{"project":"homelab","env":"prod","path":"/castle","key":"PROXMOX_TOKEN_SECRET","value":"0d3c9f0e-6d0b-4b8e-9d8f-2a8c1d1f5e77"}]' \
   "https://127.0.0.1:$port/_twin/secrets" >/dev/null
 plan "$t/fresh.yaml"

@@ -1,0 +1,49 @@
+/* Test-only: init/proxmox.c's changing calls on one described node, so
+ * tests can hold them against the Proxmox twin. Never shipped.
+ *
+ *   driver USER-DATA RESOLVE create INDEX PVE-NODE | start|stop|destroy VMID PVE-NODE
+ * The token comes from $PVE_TOKEN_ID and $PVE_TOKEN_SECRET. Exit 0 on
+ * success, 1 on a failure, 3 when the outcome is unknown (595/596). */
+#include "desc.h"
+#include "io.h"
+#include "proxmox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int main(int argc, char **argv)
+{
+	static char text[1 << 20];
+	static struct desc d;
+	static struct proxmox c;
+	struct proxmox_options opt = { NULL, 20000 };
+	struct arena a;
+	struct log log;
+	struct err e;
+	ssize_t n;
+	long arg;
+	int rc = -1;
+
+	if (argc != 6 || (n = io_read_file(argv[1], text, sizeof text)) < 0)
+		return 2;
+	opt.resolve = argv[2];
+	arg = strtol(argv[4], NULL, 10);
+	log_open_stderr(&log);
+	if (desc_parse(&d, text, (size_t)n, &e) < 0 || arena_open(&a, 8 << 20, &e) < 0 ||
+	    proxmox_open(&c, &d, getenv("PVE_TOKEN_ID"), getenv("PVE_TOKEN_SECRET"), &a, &log,
+			 &opt, &e) < 0)
+		goto out;
+	if (strcmp(argv[3], "create") == 0)
+		rc = proxmox_create(&c, (int)arg, argv[5], &e);
+	else if (strcmp(argv[3], "start") == 0)
+		rc = proxmox_start(&c, argv[5], arg, &e);
+	else if (strcmp(argv[3], "stop") == 0)
+		rc = proxmox_stop(&c, argv[5], arg, &e);
+	else if (strcmp(argv[3], "destroy") == 0)
+		rc = proxmox_destroy(&c, argv[5], arg, &e);
+out:
+	if (rc != 0)
+		printf("%s\n", e.msg);
+	return rc == 0 ? 0 : rc == PROXMOX_UNKNOWN ? 3 : 1;
+}
