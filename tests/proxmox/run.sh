@@ -159,6 +159,11 @@ drv start 1101 pve1
 [ $drc -eq 1 ] && grep -q 'start VM 1101 on pve1 failed: .*no space left on device' <<<"$dout" &&
   ok "a failed start task is named with the task's own reason" || bad "failed start (rc $drc): $dout"
 c -X DELETE "$ctl/faults" >/dev/null
+c -X POST -d '{"lockTimeouts":2}' "$ctl/faults" >/dev/null
+drv start 1101 pve1
+[ $drc -eq 0 ] && [ "$(vm 1101 status)" = running ] && [ "$(grep -c 'config is locked; retrying' "$t/drv.log")" = 2 ] &&
+  ok "a config-lock timeout is retried with backoff until the start succeeds" || bad "lock timeout on start (rc $drc): $dout $(cat "$t/drv.log")"
+c -X DELETE "$ctl/faults" >/dev/null
 drv destroy 1101 pve1
 [ $drc -eq 0 ] && [ -z "$(vm 1101 vmid)" ] && [ "$(vm 900 status)" = running ] &&
   ok "destroy stops and removes the VM; the foreign VM runs on" || bad "destroy (rc $drc): $dout"
