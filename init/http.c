@@ -143,15 +143,8 @@ static struct curl_slist *header_list(const char *const *headers, int json)
 	return l;
 }
 
-int http_request(struct http *h, const char *method, const char *path,
-		 const char *const *headers, const char *json, size_t json_len,
-		 struct http_response *r)
+static void response_reset(struct http_response *r)
 {
-	char url[1024], errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *hl;
-	CURL *c = h->curl;
-	CURLcode rc;
-
 	r->status = 0;
 	r->len = 0;
 	r->truncated = 0;
@@ -161,20 +154,15 @@ int http_request(struct http *h, const char *method, const char *path,
 	r->reason[0] = '\0';
 	if (r->cap)
 		r->body[0] = '\0';
-	if (snprintf(url, sizeof url, "%s%s", h->cfg.base_url, path) >= (int)sizeof url) {
-		snprintf(r->transport, sizeof r->transport, "the URL is too long");
-		return HTTP_LOCAL_ERROR;
-	}
-	hl = header_list(headers, json != NULL);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
-	curl_easy_setopt(c, CURLOPT_HTTPGET, json ? 0L : 1L);
-	if (json) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)json_len);
-	}
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+}
+
+/* Runs the prepared transfer and fills r; the options it set are undone. */
+static int perform(struct http *h, struct curl_slist *hl, struct http_response *r)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	CURL *c = h->curl;
+	CURLcode rc;
+
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -184,6 +172,7 @@ int http_request(struct http *h, const char *method, const char *path,
 	rc = curl_easy_perform(c);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+	curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
 	curl_slist_free_all(hl);
 	if (rc != CURLE_OK) {
@@ -195,4 +184,65 @@ int http_request(struct http *h, const char *method, const char *path,
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	return 0;
+}
+
+static int set_url(struct http *h, const char *path, struct http_response *r)
+{
+	char url[1024];
+
+	if (snprintf(url, sizeof url, "%s%s", h->cfg.base_url, path) >= (int)sizeof url) {
+		snprintf(r->transport, sizeof r->transport, "the URL is too long");
+		return HTTP_LOCAL_ERROR;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);	/* curl copies it */
+	return 0;
+}
+
+int http_upload(struct http *h, const char *path, const char *const *headers,
+		const char *content, const char *filename, const unsigned char *data,
+		size_t len, struct http_response *r)
+{
+	curl_mime *mime;
+	curl_mimepart *part;
+	int rc;
+
+	response_reset(r);
+	if ((rc = set_url(h, path, r)) != 0)
+		return rc;
+	mime = curl_mime_init(h->curl);
+	if (!mime || !(part = curl_mime_addpart(mime)) || curl_mime_name(part, "content") ||
+	    curl_mime_data(part, content, CURL_ZERO_TERMINATED) ||
+	    !(part = curl_mime_addpart(mime)) || curl_mime_name(part, "filename") ||
+	    curl_mime_filename(part, filename) ||
+	    curl_mime_type(part, "application/octet-stream") ||
+	    curl_mime_data(part, (const char *)data, len)) {
+		curl_mime_free(mime);
+		snprintf(r->transport, sizeof r->transport, "out of memory building the upload");
+		return HTTP_LOCAL_ERROR;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_MIMEPOST, mime);
+	rc = perform(h, header_list(headers, 0), r);
+	curl_mime_free(mime);
+	return rc;
+}
+
+int http_request(struct http *h, const char *method, const char *path,
+		 const char *const *headers, const char *json, size_t json_len,
+		 struct http_response *r)
+{
+	CURL *c = h->curl;
+	int rc;
+
+	response_reset(r);
+	if ((rc = set_url(h, path, r)) != 0)
+		return rc;
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, json ? 0L : 1L);
+	if (json) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, json);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)json_len);
+	}
+	return perform(h, header_list(headers, json != NULL), r);
 }

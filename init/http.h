@@ -67,4 +67,11 @@ int http_request(struct http *h, const char *method, const char *path,
 		 const char *const *headers, const char *json, size_t json_len,
 		 struct http_response *r);
 
+/* POST of one file as multipart/form-data, the way Proxmox's upload wants
+ * it: the plain field "content" first, then the file part named
+ * "filename" carrying filename. Same returns as http_request. */
+int http_upload(struct http *h, const char *path, const char *const *headers,
+		const char *content, const char *filename, const unsigned char *data,
+		size_t len, struct http_response *r);
+
 #endif

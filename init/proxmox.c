@@ -378,3 +378,73 @@ int proxmox_destroy(struct proxmox *c, const char *pve_node, long vmid, struct e
 		log_info(c->log, "proxmox", "destroyed VM %ld on %s", vmid, pve_node);
 	return rc;
 }
+
+int proxmox_upload_iso(struct proxmox *c, const char *pve_node, const char *storage,
+		       const char *filename, const unsigned char *data, size_t len,
+		       struct err *e)
+{
+	const char *headers[] = { c->auth, NULL };
+	char path[256], op[200], upid[256];
+	int failed;
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/upload", pve_node, storage);
+	snprintf(op, sizeof op, "upload %s to %s on %s", filename, storage, pve_node);
+	failed = http_upload(&c->http, path, headers, "iso", filename, data, len, &c->resp);
+	if (failed == HTTP_LOCAL_ERROR)
+		return err_set(e, "cannot %s: %s", op, c->resp.transport);
+	if (failed || c->resp.status == 595 || c->resp.status == 596) {
+		err_set(e, "the Proxmox API did not say whether it could %s (%s); the storage must "
+			"be read again", op, failed ? c->resp.transport : c->resp.reason);
+		return PROXMOX_UNKNOWN;
+	}
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	data_string(c, upid, sizeof upid);
+	if (upid[0] && proxmox_task_wait(c, upid, op, TASK_DEADLINE_MS, e) < 0)
+		return -1;
+	log_info(c->log, "proxmox", "uploaded %s:iso/%s (%zu bytes) on %s", storage, filename, len,
+		 pve_node);
+	return 0;
+}
+
+int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *volid,
+			  struct err *e)
+{
+	char storage[DESC_NAME], esc[512], path[768], op[300], upid[256];
+	int rc;
+
+	snprintf(storage, sizeof storage, "%.*s", (int)strcspn(volid, ":"), volid);
+	if (http_escape(esc, sizeof esc, volid) < 0)
+		return err_set(e, "the volume name %.64s is too long", volid);
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/content/%s", pve_node, storage, esc);
+	snprintf(op, sizeof op, "delete %s on %s", volid, pve_node);
+	rc = send_once(c, "DELETE", path, NULL, op, e);
+	if (rc != 0)
+		return rc;
+	/* Gone already is what we wanted. */
+	if (c->resp.status != 200)
+		return strstr(c->resp.reason, "does not exist") ? 0 : refused(c, op, e);
+	data_string(c, upid, sizeof upid);
+	if (upid[0] && proxmox_task_wait(c, upid, op, TASK_DEADLINE_MS, e) < 0)
+		return -1;
+	log_info(c->log, "proxmox", "deleted %s on %s", volid, pve_node);
+	return 0;
+}
+
+int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
+		       const char *value, struct err *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *body = o && cJSON_AddStringToObject(o, key, value) ? cJSON_PrintUnformatted(o) : NULL;
+	char path[256], op[200];
+	int rc;
+
+	cJSON_Delete(o);
+	if (!body)
+		return err_set(e, "out of memory building a VM config change");
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", pve_node, vmid);
+	snprintf(op, sizeof op, "set %s of VM %ld on %s", key, vmid, pve_node);
+	rc = mutate(c, "POST", path, body, op, e);
+	wipe_free(body);
+	return rc;
+}

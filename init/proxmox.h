@@ -74,6 +74,18 @@ int proxmox_stop(struct proxmox *c, const char *pve_node, long vmid, struct err 
 /* Stops (if needed) and destroys with purge and its unreferenced disks. */
 int proxmox_destroy(struct proxmox *c, const char *pve_node, long vmid, struct err *e);
 
+/* Uploads an ISO image (content "iso") as storage:iso/filename, waiting
+ * for the copy task; an existing file of that name is replaced. */
+int proxmox_upload_iso(struct proxmox *c, const char *pve_node, const char *storage,
+		       const char *filename, const unsigned char *data, size_t len,
+		       struct err *e);
+/* Deletes a volume such as "local:iso/ci-1101.iso"; absent is fine. */
+int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *volid,
+			  struct err *e);
+/* Sets one config key of a VM (e.g. ide0 = "local:iso/x.iso,media=cdrom"). */
+int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
+		       const char *value, struct err *e);
+
 /* Waits for a task; 0 on OK or WARNINGS, -1 with its exit status in e. */
 int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long deadline_ms,
 		      struct err *e);

@@ -2,6 +2,9 @@
  * tests can hold them against the Proxmox twin. Never shipped.
  *
  *   driver USER-DATA RESOLVE create INDEX PVE-NODE | start|stop|destroy VMID PVE-NODE
+ *   driver USER-DATA RESOLVE upload FILE PVE-NODE     (to iso_storage, as ci-<basename>)
+ *   driver USER-DATA RESOLVE delete VOLID PVE-NODE
+ *   driver USER-DATA RESOLVE attach VMID:KEY=VALUE PVE-NODE
  * The token comes from $PVE_TOKEN_ID and $PVE_TOKEN_SECRET. Exit 0 on
  * success, 1 on a failure, 3 when the outcome is unknown (595/596). */
 #include "desc.h"
@@ -42,6 +45,21 @@ int main(int argc, char **argv)
 		rc = proxmox_stop(&c, argv[5], arg, &e);
 	else if (strcmp(argv[3], "destroy") == 0)
 		rc = proxmox_destroy(&c, argv[5], arg, &e);
+	else if (strcmp(argv[3], "upload") == 0) {
+		static unsigned char iso[4 << 20];
+		ssize_t len = io_read_file(argv[4], (char *)iso, sizeof iso);
+		const char *base = strrchr(argv[4], '/');
+		rc = len < 0 ? -1 : proxmox_upload_iso(&c, argv[5], d.proxmox.iso_storage,
+						       base ? base + 1 : argv[4], iso, (size_t)len, &e);
+	} else if (strcmp(argv[3], "delete") == 0) {
+		rc = proxmox_delete_volume(&c, argv[5], argv[4], &e);
+	} else if (strcmp(argv[3], "attach") == 0) {
+		char key[32], *eq = strchr(argv[4], '='), *colon = strchr(argv[4], ':');
+		if (eq && colon && colon < eq) {
+			snprintf(key, sizeof key, "%.*s", (int)(eq - colon - 1), colon + 1);
+			rc = proxmox_set_config(&c, argv[5], arg, key, eq + 1, &e);
+		}
+	}
 out:
 	if (rc != 0)
 		printf("%s\n", e.msg);

@@ -164,6 +164,22 @@ drv start 1101 pve1
 [ $drc -eq 0 ] && [ "$(vm 1101 status)" = running ] && [ "$(grep -c 'config is locked; retrying' "$t/drv.log")" = 2 ] &&
   ok "a config-lock timeout is retried with backoff until the start succeeds" || bad "lock timeout on start (rc $drc): $dout $(cat "$t/drv.log")"
 c -X DELETE "$ctl/faults" >/dev/null
+# A cidata ISO: uploaded, attached as a CD-ROM, read by the simulated node at
+# its next start, deleted afterwards.
+mkdir -p "$t/seed" && printf 'version: v1alpha1\nmachine: {type: controlplane}\n' > "$t/seed/user-data" &&
+  printf 'instance-id: cp1\nlocal-hostname: cp1\n' > "$t/seed/meta-data" &&
+  xorriso -as mkisofs -quiet -V cidata -J -r -o "$t/ci-1101.iso" "$t/seed/user-data" "$t/seed/meta-data"
+drv upload "$t/ci-1101.iso" pve1
+uploaded=$(c "$ctl/file?node=pve1&volid=local:iso/ci-1101.iso" | cmp -s - "$t/ci-1101.iso" && echo same)
+[ $drc -eq 0 ] && [ "$uploaded" = same ] && ok "an ISO upload lands byte for byte (multipart, content iso)" || bad "upload (rc $drc): $dout"
+drv attach "1101:ide0=local:iso/ci-1101.iso,media=cdrom" pve1 && drv stop 1101 pve1 && drv start 1101 pve1
+[ $drc -eq 0 ] && [ "$(vm 1101 cidata.userData)" = "$(cat "$t/seed/user-data")" ] &&
+  ok "attached as a CD-ROM, the node reads its user-data at start" || bad "attach + start (rc $drc): $dout / $(vm 1101 cidata)"
+drv delete local:iso/ci-1101.iso pve1
+gone=$(c "$ctl/file?node=pve1&volid=local:iso/ci-1101.iso" -o /dev/null -w '%{http_code}')
+[ $drc -eq 0 ] && [ "$gone" != 200 ] && ok "the uploaded ISO is deleted" || bad "delete ISO (rc $drc, file $gone): $dout"
+drv delete local:iso/ci-1101.iso pve1
+[ $drc -eq 0 ] && ok "deleting it again is not an error" || bad "second delete (rc $drc): $dout"
 drv destroy 1101 pve1
 [ $drc -eq 0 ] && [ -z "$(vm 1101 vmid)" ] && [ "$(vm 900 status)" = running ] &&
   ok "destroy stops and removes the VM; the foreign VM runs on" || bad "destroy (rc $drc): $dout"
