@@ -1,4 +1,5 @@
 #include "cidata.h"
+#include "clock.h"
 #include "io.h"
 
 #include <dirent.h>
@@ -55,14 +56,6 @@ static int scan(char *dev, size_t devcap, enum seed_fs *fs)
 	return found;
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 /* A missing optional file is fine; anything else about it is not. */
 static int read_one(const char *dir, const char *name, char *buf, size_t cap,
 		    size_t *len, int required, struct err *e)
@@ -105,12 +98,12 @@ static int read_files(struct seed *s, const char *mnt, struct err *e)
 int cidata_load(struct log *log, struct seed *s, const char *mnt, int timeout_ms,
 		struct err *e)
 {
-	long deadline = now_ms() + timeout_ms;
+	long deadline = clock_ms() + timeout_ms;
 	int rc;
 
 	while (scan(s->dev, sizeof s->dev, &s->fs) < 0) {
 		struct timespec pause = { 0, 100 * 1000000L };
-		if (now_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			return err_set(e, "cidata: no block device carries a filesystem labelled "
 				       "cidata or CIDATA after %d s; attach the cloud-init drive",
 				       timeout_ms / 1000);

@@ -1,9 +1,13 @@
 #include "cli.h"
+#include "desc.h"
+#include "io.h"
 #include "version.h"
 
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
@@ -31,6 +35,37 @@ int cli_fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+#define USER_DATA_MAX (1024 * 1024)
+
+struct desc *cli_load_desc(const char *path)
+{
+	struct desc *d = calloc(1, sizeof *d);
+	char *text = malloc(USER_DATA_MAX);
+	struct err e;
+	ssize_t n;
+
+	if (!d || !text) {
+		cli_fail("out of memory");
+	} else if ((n = io_read_file(path, text, USER_DATA_MAX)) < 0) {
+		cli_fail("reading %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
+	} else if (desc_parse(d, text, (size_t)n, &e) < 0) {
+		cli_fail("%s", e.msg);
+	} else {
+		free(text);
+		return d;
+	}
+	free(d);
+	free(text);
+	return NULL;
+}
+
+void cli_desc_free(struct desc *d)
+{
+	if (d)
+		desc_free(d);
+	free(d);
 }
 
 static int cmd_version(void)

@@ -12,6 +12,8 @@
 #ifndef CASTELLAN_CLI_H
 #define CASTELLAN_CLI_H
 
+struct desc;
+
 int cli_main(int argc, char **argv);
 
 int cmd_keygen(int argc, char **argv);
@@ -21,6 +23,12 @@ int cmd_plan(int argc, char **argv);
 
 /* Prints "castellan: <msg>" on stderr and returns 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads and parses the user-data file at path into a new description;
+ * NULL after printing the one sentence that says why. cli_desc_free
+ * releases it. */
+struct desc *cli_load_desc(const char *path);
+void cli_desc_free(struct desc *d);
+
 /* Prints the usage on stderr and returns 2. */
 int cli_usage(void);
 

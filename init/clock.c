@@ -5,6 +5,7 @@
 #include <linux/rtc.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,4 +65,29 @@ int clock_from_rtc(struct log *log, struct err *e)
 		return err_set(e, "setting the clock from the RTC: %s", strerror(errno));
 	log_now(log, "from the RTC");
 	return 0;
+}
+
+long clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+void clock_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+unsigned clock_jitter(void)
+{
+	unsigned r;
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned)clock_ms() * 2654435761u;
+	return r;
 }

@@ -1,4 +1,4 @@
-/* clock: set the system clock from the RTC before any TLS.
+/* clock: the system clock from the RTC, and monotonic time for deadlines.
  *
  * Certificate validity depends on the clock, so its value is logged. The
  * RTC of a Proxmox Linux VM keeps UTC. A clock before CLOCK_SANE_YEAR is
@@ -14,5 +14,15 @@
 #define CLOCK_SANE_YEAR 2025
 
 int clock_from_rtc(struct log *log, struct err *e);
+
+/* Milliseconds of CLOCK_MONOTONIC: deadlines never jump with the RTC. */
+long clock_ms(void);
+
+/* Sleeps ms milliseconds, resuming after signals. */
+void clock_sleep_ms(long ms);
+
+/* A random 32-bit value for backoff jitter; never blocks (falls back to
+ * the clock before the random pool is ready). */
+unsigned clock_jitter(void);
 
 #endif

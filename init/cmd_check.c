@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 
-#define USER_DATA_MAX (1024 * 1024)
 
 struct check_opts {
 	const char *keyfile;
@@ -99,10 +98,8 @@ int cmd_check(int argc, char **argv)
 	struct check_opts o = { NULL, 0, NULL, 0 };
 	const char *path = NULL;
 	struct desc *d;
-	char *text, summary[512];
-	struct err e;
-	ssize_t n;
-	int rc = 1;
+	char summary[512];
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc)
@@ -125,21 +122,9 @@ int cmd_check(int argc, char **argv)
 		return cli_usage();
 	if (o.live && !o.keyfile)
 		return cli_fail("--live needs --identity KEY: logging in to Infisical takes the sealed identity");
-	d = calloc(1, sizeof *d);
-	text = malloc(USER_DATA_MAX);
-	if (!d || !text) {
-		rc = cli_fail("out of memory");
-		goto out;
-	}
-	n = io_read_file(path, text, USER_DATA_MAX);
-	if (n < 0) {
-		cli_fail("reading %s: %s", path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-		goto out;
-	}
-	if (desc_parse(d, text, (size_t)n, &e) < 0) {
-		cli_fail("%s", e.msg);
-		goto out;
-	}
+	d = cli_load_desc(path);
+	if (!d)
+		return 1;
 	desc_summary(d, summary, sizeof summary);
 	printf("description: ok\n%s\n", summary);
 	if (o.keyfile)
@@ -148,9 +133,6 @@ int cmd_check(int argc, char **argv)
 		printf("identity: not opened (give --identity KEY to open it)\n");
 		rc = 0;
 	}
-	desc_free(d);
-out:
-	free(d);
-	free(text);
+	cli_desc_free(d);
 	return rc;
 }

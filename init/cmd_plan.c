@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define USER_DATA_MAX (1024 * 1024)
 
 struct plan_opts {
 	const char *keyfile, *path, *resolve;
@@ -93,10 +92,7 @@ int cmd_plan(int argc, char **argv)
 {
 	struct plan_opts o = { NULL, NULL, NULL, 0 };
 	struct desc *d;
-	char *text;
-	struct err e;
-	ssize_t n;
-	int rc = 1;
+	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc)
@@ -115,19 +111,10 @@ int cmd_plan(int argc, char **argv)
 	if (!o.live || !o.keyfile)
 		return cli_fail("plan needs --identity KEY --live: it reads the Proxmox cluster "
 				"with the token from Infisical");
-	d = calloc(1, sizeof *d);
-	text = malloc(USER_DATA_MAX);
-	if (!d || !text) {
-		rc = cli_fail("out of memory");
-	} else if ((n = io_read_file(o.path, text, USER_DATA_MAX)) < 0) {
-		cli_fail("reading %s: %s", o.path, errno == EFBIG ? "larger than 1 MiB" : strerror(errno));
-	} else if (desc_parse(d, text, (size_t)n, &e) < 0) {
-		cli_fail("%s", e.msg);
-	} else {
-		rc = plan_live(d, &o);
-		desc_free(d);
-	}
-	free(d);
-	free(text);
+	d = cli_load_desc(o.path);
+	if (!d)
+		return 1;
+	rc = plan_live(d, &o);
+	cli_desc_free(d);
 	return rc;
 }

@@ -1,4 +1,5 @@
 #include "infisical.h"
+#include "clock.h"
 #include "ipv4.h"
 #include "syntax.h"
 #include "wipealloc.h"
@@ -20,31 +21,6 @@
 
 /* ---- calls ---- */
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static unsigned jitter(void)
-{
-	unsigned r = 0;
-
-	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
-		r = (unsigned)now_ms() * 2654435761u;
-	return r;
-}
-
 /* One operation: attempts until a final answer or the deadline. On a
  * final answer returns 0 with c->resp filled (any status). */
 static int call(struct infisical *c, const char *method, const char *path,
@@ -52,7 +28,7 @@ static int call(struct infisical *c, const char *method, const char *path,
 {
 	const char *headers[2] = { NULL, NULL };
 	char *bearer = NULL;
-	long start = now_ms();
+	long start = clock_ms();
 	int attempt;
 
 	if (auth) {
@@ -77,8 +53,8 @@ static int call(struct infisical *c, const char *method, const char *path,
 				   c->resp.ratelimit_remaining);
 		if (k == RETRY_NO)
 			break;
-		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, jitter());
-		spent = now_ms() - start;
+		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, clock_jitter());
+		spent = clock_ms() - start;
 		if (spent + wait > c->retry.deadline_ms) {
 			err_set(e, "Infisical at %s gave no usable answer within %ld s while trying to "
 				"%s (%d attempts; last: %s%s%s)", c->cfg->host.text,
@@ -90,7 +66,7 @@ static int call(struct infisical *c, const char *method, const char *path,
 			 (int)strcspn(path, "?"), path, retry_class_name(k),
 			 failed ? " (" : "", failed ? c->resp.transport : "", failed ? ")" : "",
 			 (double)wait / 1000.0);
-		sleep_ms(wait);
+		clock_sleep_ms(wait);
 	}
 	if (bearer)
 		memset(bearer, 0, strlen(bearer));

@@ -1,4 +1,5 @@
 #include "net.h"
+#include "clock.h"
 #include "syntax.h"
 #include "dhcp.h"
 #include "io.h"
@@ -40,21 +41,10 @@ struct iface {
 
 /* ---- time ---- */
 
-/* CLOCK_MONOTONIC cannot fail with a valid clock and pointer; a zero
- * here would only make waits end early, never hang. */
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return INT64_MAX / 2;
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_until(int64_t until)
 {
 	for (;;) {
-		int64_t left = until - now_ms();
+		int64_t left = until - (int64_t)clock_ms();
 		struct timespec ts;
 
 		if (left <= 0)
@@ -190,7 +180,7 @@ static void iface_describe(const struct net_plan *p, char *out, size_t cap)
 
 static int iface_wait(const struct net_plan *p, struct iface *out, struct err *e)
 {
-	int64_t deadline = now_ms() + NET_WAIT_LINK_MS;
+	int64_t deadline = (int64_t)clock_ms() + NET_WAIT_LINK_MS;
 	char what[64];
 
 	if (!p->has_mac && p->ifname[0] && !ifname_ok(p->ifname))
@@ -202,9 +192,9 @@ static int iface_wait(const struct net_plan *p, struct iface *out, struct err *e
 			return err_set(e, SYS_NET ": listing interfaces: %s", strerror(errno));
 		if (rc > 0)
 			return 0;
-		if (now_ms() >= deadline)
+		if ((int64_t)clock_ms() >= deadline)
 			break;
-		sleep_until(now_ms() + POLL_SYSFS_MS);
+		sleep_until((int64_t)clock_ms() + POLL_SYSFS_MS);
 	}
 	iface_describe(p, what, sizeof what);
 	return err_set(e, "%s %s within %d s", what,
@@ -216,21 +206,21 @@ static int iface_wait(const struct net_plan *p, struct iface *out, struct err *e
  * DHCP's own timeouts bound what follows. */
 static void carrier_wait(struct log *log, const struct iface *ifc)
 {
-	int64_t start = now_ms(), deadline = start + NET_WAIT_CARRIER_MS;
+	int64_t start = (int64_t)clock_ms(), deadline = start + NET_WAIT_CARRIER_MS;
 	int up = 0;
 
 	for (;;) {
 		if (sys_int(ifc->name, "carrier", &up) == 0 && up == 1)
 			break;
-		if (now_ms() >= deadline) {
+		if ((int64_t)clock_ms() >= deadline) {
 			log_warn(log, "net", "%s: no carrier after %d s, going on",
 				 ifc->name, NET_WAIT_CARRIER_MS / 1000);
 			return;
 		}
-		sleep_until(now_ms() + POLL_SYSFS_MS);
+		sleep_until((int64_t)clock_ms() + POLL_SYSFS_MS);
 	}
 	log_info(log, "net", "%s: carrier after %.1f s", ifc->name,
-		 (double)(now_ms() - start) / 1000.0);
+		 (double)((int64_t)clock_ms() - start) / 1000.0);
 }
 
 /* ---- DHCP over a packet socket ---- */
@@ -257,7 +247,7 @@ static void rng_seed(struct dhcp_ex *x)
 	if (n != (ssize_t)sizeof x->rng) {
 		log_warn(x->log, "net", "reading random bytes for DHCP: %s; using the clock and MAC",
 			 n < 0 ? strerror(errno) : "short read");
-		x->rng = (uint64_t)now_ms() * 0x9e3779b97f4a7c15ull;
+		x->rng = (uint64_t)(int64_t)clock_ms() * 0x9e3779b97f4a7c15ull;
 		for (int i = 0; i < 6; i++)
 			x->rng ^= (uint64_t)x->ifc->mac[i] << (8 * i);
 	}
@@ -285,7 +275,7 @@ static int64_t backoff_ms(struct dhcp_ex *x, int n)
 
 static int64_t until_capped(struct dhcp_ex *x, int64_t wait)
 {
-	int64_t t = now_ms() + wait;
+	int64_t t = (int64_t)clock_ms() + wait;
 
 	return t < x->deadline ? t : x->deadline;
 }
@@ -406,7 +396,7 @@ static int reply_wait(struct dhcp_ex *x, int64_t until, struct dhcp_reply *r,
 		      struct err *e)
 {
 	for (;;) {
-		int64_t left = until - now_ms();
+		int64_t left = until - (int64_t)clock_ms();
 		struct pollfd p = { .fd = x->fd, .events = POLLIN };
 		int rc;
 
@@ -427,7 +417,7 @@ static int reply_wait(struct dhcp_ex *x, int64_t until, struct dhcp_reply *r,
 
 static void client_secs(struct dhcp_ex *x)
 {
-	int64_t s = (now_ms() - x->start) / 1000;
+	int64_t s = ((int64_t)clock_ms() - x->start) / 1000;
 
 	x->client.secs = (uint16_t)(s > 65535 ? 65535 : s);
 }
@@ -438,7 +428,7 @@ static int selecting(struct dhcp_ex *x, struct dhcp_reply *offer, struct err *e)
 	unsigned char buf[DHCP_FRAME_MAX];
 	int n, len, rc;
 
-	for (n = 0; now_ms() < x->deadline; n++) {
+	for (n = 0; (int64_t)clock_ms() < x->deadline; n++) {
 		int64_t until = until_capped(x, backoff_ms(x, n));
 
 		client_secs(x);
@@ -464,7 +454,7 @@ static int requesting(struct dhcp_ex *x, const struct dhcp_reply *offer,
 	char a[IPV4_STRLEN];
 	int n, len, rc;
 
-	for (n = 0; n < REQUEST_TRIES && now_ms() < x->deadline; n++) {
+	for (n = 0; n < REQUEST_TRIES && (int64_t)clock_ms() < x->deadline; n++) {
 		int64_t until = until_capped(x, backoff_ms(x, n));
 
 		client_secs(x);
@@ -507,7 +497,7 @@ static int dhcp_exchange(struct dhcp_ex *x, struct dhcp_reply *ack, struct err *
 	char a[IPV4_STRLEN], s[IPV4_STRLEN];
 	int round, rc = 0, offered = 0;
 
-	for (round = 0; now_ms() < x->deadline; round++) {
+	for (round = 0; (int64_t)clock_ms() < x->deadline; round++) {
 		if (round > 0)
 			sleep_until(until_capped(x, backoff_ms(x, round - 1)));
 		x->client.xid = rng_next(x);
@@ -542,7 +532,7 @@ static int dhcp_lease(struct log *log, const struct iface *ifc,
 	rng_seed(&x);
 	if (packet_open(&x, e) < 0)
 		return -1;
-	x.start = now_ms();
+	x.start = (int64_t)clock_ms();
 	x.deadline = x.start + NET_DHCP_MS;
 	rc = dhcp_exchange(&x, ack, e);
 	close(x.fd);

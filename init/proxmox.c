@@ -1,4 +1,5 @@
 #include "proxmox.h"
+#include "clock.h"
 #include "ipv4.h"
 #include "vmspec.h"
 #include "wipealloc.h"
@@ -30,34 +31,17 @@ void proxmox_explain(char *out, size_t cap, const char *op, long status, const c
 			 endpoint, status, op, why);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* One operation until a final answer or the deadline; 0 with c->resp. */
 static int call(struct proxmox *c, const char *method, const char *path, const char *op,
 		struct err *e)
 {
 	const char *headers[] = { c->auth, NULL };
-	long start = now_ms();
+	long start = clock_ms();
 
 	for (int attempt = 0;; attempt++) {
 		int failed = http_request(&c->http, method, path, headers, NULL, 0, &c->resp);
 		enum retry_class k = retry_classify(failed, c->resp.status, c->resp.retry_after,
 						    c->resp.ratelimit_remaining);
-		unsigned rnd = 0;
 		long wait;
 
 		if (failed == HTTP_LOCAL_ERROR)
@@ -67,10 +51,8 @@ static int call(struct proxmox *c, const char *method, const char *path, const c
 		/* A pin mismatch or an untrusted certificate does not heal. */
 		if (failed && c->pin.mismatch)
 			return err_set(e, "%s", c->resp.transport);
-		if (getrandom(&rnd, sizeof rnd, GRND_NONBLOCK) < 0)
-			rnd = (unsigned)now_ms();
-		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, rnd);
-		if (now_ms() - start + wait > c->retry.deadline_ms)
+		wait = retry_delay_ms(&c->retry, attempt, c->resp.retry_after, clock_jitter());
+		if (clock_ms() - start + wait > c->retry.deadline_ms)
 			return err_set(e, "the Proxmox API at %s gave no usable answer within %ld s while "
 				       "trying to %s (last: %s)", c->desc->proxmox.endpoint.text,
 				       c->retry.deadline_ms / 1000, op,
@@ -78,7 +60,7 @@ static int call(struct proxmox *c, const char *method, const char *path, const c
 		log_warn(c->log, "proxmox", "%s %.*s: %s%s%s; retrying in %.1f s", method,
 			 (int)strcspn(path, "?"), path, retry_class_name(k), failed ? ": " : "",
 			 failed ? c->resp.transport : "", (double)wait / 1000.0);
-		sleep_ms(wait);
+		clock_sleep_ms(wait);
 	}
 }
 
@@ -243,7 +225,7 @@ int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long 
 {
 	char node[DESC_NAME], esc[512], path[768], state[32], exit_status[256];
 	const char *p = strchr(upid, ':');
-	long start = now_ms();
+	long start = clock_ms();
 
 	/* UPID:<node>:...: the task lives on the node that ran it. */
 	if (strncmp(upid, "UPID:", 5) != 0 || !p || strcspn(p + 1, ":") >= sizeof node)
@@ -258,7 +240,7 @@ int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long 
 		if (call(c, "GET", path, op, e) < 0)
 			return -1;
 		/* A brand-new task may not have its log yet: "no such task". */
-		if (c->resp.status != 200 && !(c->resp.status == 400 && now_ms() - start < 10000))
+		if (c->resp.status != 200 && !(c->resp.status == 400 && clock_ms() - start < 10000))
 			return refused(c, op, e);
 		j = c->resp.status == 200 ? cJSON_ParseWithLength((const char *)c->resp.body,
 								  c->resp.len) : NULL;
@@ -272,10 +254,10 @@ int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long 
 			return err_set(e, "the Proxmox task to %s failed: %s", op,
 				       exit_status[0] ? exit_status : "no exit status");
 		}
-		if (now_ms() - start > deadline_ms)
+		if (clock_ms() - start > deadline_ms)
 			return err_set(e, "the Proxmox task to %s did not finish within %ld s", op,
 				       deadline_ms / 1000);
-		sleep_ms(TASK_POLL_MS);
+		clock_sleep_ms(TASK_POLL_MS);
 	}
 }
 
@@ -283,13 +265,12 @@ int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long 
 static int mutate(struct proxmox *c, const char *method, const char *path, const char *json,
 		  const char *op, struct err *e)
 {
-	long start = now_ms();
+	long start = clock_ms();
 	char upid[256];
 
 	for (int attempt = 0;; attempt++) {
 		int rc = send_once(c, method, path, json, op, e);
 		long wait;
-		unsigned rnd = (unsigned)now_ms();
 
 		if (rc != 0)
 			return rc;
@@ -304,12 +285,12 @@ static int mutate(struct proxmox *c, const char *method, const char *path, const
 		} else {
 			return refused(c, op, e);
 		}
-		wait = retry_delay_ms(&c->retry, attempt, -1, rnd);
-		if (now_ms() - start + wait > c->retry.deadline_ms)
+		wait = retry_delay_ms(&c->retry, attempt, -1, clock_jitter());
+		if (clock_ms() - start + wait > c->retry.deadline_ms)
 			return -1;	/* e names the lock timeout */
 		log_warn(c->log, "proxmox", "%s: the VM's config is locked; retrying in %.1f s", op,
 			 (double)wait / 1000.0);
-		sleep_ms(wait);
+		clock_sleep_ms(wait);
 	}
 }
 

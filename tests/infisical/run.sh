@@ -5,20 +5,11 @@
 # output. Usage: tests/infisical/run.sh BUILDDIR
 set -uo pipefail
 b=${1:?usage: tests/infisical/run.sh BUILDDIR}
-bin=$b/castellan twin=$b/twin
-pass=0 fail=0
-ok()  { echo "ok - $1"; pass=$((pass + 1)); }
-bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+bin=$b/castellan suite=infisical
 t=$(mktemp -d)
-cleanup() { [ -n "${twin_pid:-}" ] && kill "$twin_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$t"; }
-trap cleanup EXIT
-
-(cd tests/twin && go build -o "$OLDPWD/$twin" ./cmd/twin) || { echo "infisical: 0 passed, 1 failed"; exit 1; }
-"$twin" --dir "$t/twin" --config tests/twin/testdata/infisical.json 2> "$t/twin.log" &
-twin_pid=$!
-for _ in $(seq 50); do [ -s "$t/twin/addr" ] && break; sleep 0.1; done
-[ -s "$t/twin/addr" ] || { cat "$t/twin.log"; echo "infisical: 0 passed, 1 failed"; exit 1; }
-port=$(cut -d: -f2 "$t/twin/addr")
+. tests/lib.sh
+trap 'twin_down; rm -rf "$t"' EXIT
+twin_up --config tests/twin/testdata/infisical.json
 ctl="https://127.0.0.1:$port/_twin"
 c() { curl -sS --cacert "$t/twin/ca.pem" "$@"; }
 
@@ -156,11 +147,7 @@ reset
 
 # --- writes (used later for the handback and the canary), by a test driver
 # linked with the same objects as the appliance
-objs=$(ls "$b"/obj/*.o | grep -v -e '/main.o$' -e '/cmd_' -e '/cli.o$' -e '/run.o$')
-deps=$(scripts/build-deps.sh --dir)
-musl-gcc -std=c11 -D_GNU_SOURCE -static -Iinit -I"$deps/musl/include" tests/infisical/driver.c $objs \
-  -L"$deps/musl/lib" -lcurl -lbearssl -lcjson -lyaml -lpthread -o "$b/infisical-driver" 2> "$t/cc.log" ||
-  { cat "$t/cc.log"; bad "the write driver builds"; }
+link_driver tests/infisical/driver.c "$b/infisical-driver"
 drv() { CLIENT_ID=$castellan_id CLIENT_SECRET=$castellan_secret "$b/infisical-driver" "https://infisical.twin:$port" \
           "$t/twin/ca.pem" "infisical.twin:$port:127.0.0.1" "$project" prod /castle "$@" 2>&1; }
 multi=$'line one\nline "two" ✓'
@@ -177,5 +164,4 @@ leaked=0
 for v in "${planted[@]}"; do grep -qF -- "$v" "$all_out" "$t/twin.log" && { leaked=1; echo "# leaked: ${v:0:6}..."; }; done
 [ $leaked -eq 0 ] && ok "no secret value appears in any output or the twin's log" || bad "a secret value appeared in the output"
 
-echo "infisical: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

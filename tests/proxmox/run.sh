@@ -6,30 +6,18 @@
 # fingerprints. Usage: tests/proxmox/run.sh BUILDDIR
 set -uo pipefail
 b=${1:?usage: tests/proxmox/run.sh BUILDDIR}
-bin=$b/castellan twin=$b/twin
-pass=0 fail=0
-ok()  { echo "ok - $1"; pass=$((pass + 1)); }
-bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+bin=$b/castellan suite=proxmox
 t=$(mktemp -d)
-cleanup() { [ -n "${twin_pid:-}" ] && kill "$twin_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$t"; }
-trap cleanup EXIT
-command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin
-
-(cd tests/twin && go build -o "$OLDPWD/$twin" ./cmd/twin) || { echo "proxmox: 0 passed, 1 failed"; exit 1; }
-"$twin" --dir "$t/twin" --config tests/twin/testdata/infisical.json \
-  --proxmox-config tests/twin/testdata/proxmox.json 2> "$t/twin.log" &
-twin_pid=$!
-for _ in $(seq 50); do [ -s "$t/twin/addr" ] && break; sleep 0.1; done
-[ -s "$t/twin/addr" ] || { cat "$t/twin.log"; echo "proxmox: 0 passed, 1 failed"; exit 1; }
-port=$(cut -d: -f2 "$t/twin/addr")
+. tests/lib.sh
+trap 'twin_down; rm -rf "$t"' EXIT
+twin_up --config tests/twin/testdata/infisical.json --proxmox-config tests/twin/testdata/proxmox.json
 ctl="https://127.0.0.1:$port/_twin/pve"
 c() { curl -sS --cacert "$t/twin/ca.pem" "$@"; }
 "$bin" keygen -o "$t/key.txt" 2>/dev/null
 recipient=$(sed -n 's/^# public key: //p' "$t/key.txt")
 printf 'client_id: 3a717a21-d46f-4610-b6cf-d92dd19a5359\nclient_secret: d1b2a0c237a132172fb345de2926b964bf80d71e914b32f4684c7568fbfe2cbf\n' |
   "$bin" seal -r "$recipient" -o "$t/mi.age"
-pin=$(openssl s_client -connect "127.0.0.1:$port" -servername pve.twin </dev/null 2>/dev/null |
-  openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
+pin=$(spki_of "127.0.0.1:$port" pve.twin)
 
 # userdata OUT NAME MODE TRUST [VMID-OF-cp1]: a 3+3 cluster on the twins.
 userdata() {
@@ -112,11 +100,7 @@ plan "$t/badpin.yaml"
   ok "a pin mismatch is refused with both fingerprints" || bad "pin mismatch (rc $rc): $out"
 
 # --- changing the cluster, by a test driver linked with the appliance's objects
-objs=$(ls "$b"/obj/*.o | grep -v -e '/main.o$' -e '/cmd_' -e '/cli.o$' -e '/run.o$')
-deps=$(scripts/build-deps.sh --dir)
-musl-gcc -std=c11 -D_GNU_SOURCE -static -Iinit -I"$deps/musl/include" tests/proxmox/driver.c $objs \
-  -L"$deps/musl/lib" -lcurl -lbearssl -lcjson -lyaml -lpthread -o "$b/proxmox-driver" 2> "$t/cc.log" ||
-  { cat "$t/cc.log"; bad "the Proxmox driver builds"; }
+link_driver tests/proxmox/driver.c "$b/proxmox-driver"
 drv() { dout=$(PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
           "$b/proxmox-driver" "$t/fresh.yaml" "pve.twin:$port:127.0.0.1" "$@" 2>"$t/drv.log"); drc=$?; }
 vm() {  # vm VMID FIELD: a field of the VM in the twin's state ("" when absent)
@@ -190,5 +174,4 @@ plan "$t/fresh.yaml"
 [ $rc -eq 1 ] && grep -q 'refused the API token' <<<"$out" && ok "a wrong Proxmox token secret is named" || bad "wrong token (rc $rc): $out"
 grep -qF 0d3c9f0e-6d0b <<<"$out" && bad "the token secret was printed" || ok "the token secret is never printed"
 
-echo "proxmox: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

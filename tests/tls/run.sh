@@ -5,31 +5,16 @@
 # openssl's SPKI SHA-256. Usage: tests/tls/run.sh BUILDDIR
 set -uo pipefail
 b=${1:?usage: tests/tls/run.sh BUILDDIR}
-pass=0 fail=0
-ok()  { echo "ok - $1"; pass=$((pass + 1)); }
-bad() { echo "not ok - $1"; fail=$((fail + 1)); }
+suite=tls
 t=$(mktemp -d)
-cleanup() { kill ${pids:-} 2>/dev/null; wait 2>/dev/null; rm -rf "$t"; }
-trap cleanup EXIT
-command -v go >/dev/null || [ ! -x /usr/local/go/bin/go ] || export PATH=$PATH:/usr/local/go/bin
-
-deps=$(scripts/build-deps.sh --dir)
-objs="$b/obj/http.o $b/obj/tlspin.o $b/obj/spki.o $b/obj/io.o $b/obj/err.o $b/obj/syntax.o $b/obj/wipealloc.o"
-musl-gcc -std=c11 -D_GNU_SOURCE -static -Iinit -I"$deps/musl/include" tests/tls/pinget.c $objs \
-  -L"$deps/musl/lib" -lcurl -lbearssl -lcjson -lpthread -o "$b/pinget" || { echo "tls: 0 passed, 1 failed"; exit 1; }
-
-spki_of() {  # spki_of HOST:PORT NAME: openssl's view of the served key's pin
-  openssl s_client -connect "$1" -servername "$2" </dev/null 2>/dev/null |
-    openssl x509 -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1
-}
+. tests/lib.sh
+trap 'kill ${pids:-} 2>/dev/null; twin_down; rm -rf "$t"' EXIT
+link_driver tests/tls/pinget.c "$b/pinget"
 get() { "$b/pinget" "$@" 2>&1; }
 other=0000000000000000000000000000000000000000000000000000000000000000
 
 # --- the twin: ECDSA P-256, its own CA
-(cd tests/twin && go build -o "$OLDPWD/$b/twin" ./cmd/twin) || { echo "tls: 0 passed, 1 failed"; exit 1; }
-"$b/twin" --dir "$t/twin" 2>/dev/null & pids="$!"
-for _ in $(seq 50); do [ -s "$t/twin/addr" ] && break; sleep 0.1; done
-port=$(cut -d: -f2 "$t/twin/addr")
+twin_up
 url=https://pve.twin:$port/api/status res=pve.twin:$port:127.0.0.1
 pin=$(spki_of "127.0.0.1:$port" pve.twin)
 [ "$(get "$url" "$res" - "$pin")" = "HTTP 200" ] && ok "ECDSA: the right pin alone is trusted" || bad "ECDSA pin alone: $(get "$url" "$res" - "$pin")"
@@ -52,7 +37,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$t/rsa.key" -out "$t/rsa.pem"
   -subj /CN=pve1 -addext subjectAltName=DNS:pve1 2>/dev/null
 rport=$((20000 + RANDOM % 20000))
 openssl s_server -accept "127.0.0.1:$rport" -tls1_2 -cert "$t/rsa.pem" -key "$t/rsa.key" -www -quiet 2>/dev/null &
-pids="$pids $!"
+pids=$!
 for _ in $(seq 50); do openssl s_client -connect "127.0.0.1:$rport" </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 rpin=$(openssl x509 -in "$t/rsa.pem" -pubkey -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1)
 out=$(get "https://pve1:$rport/" "pve1:$rport:127.0.0.1" - "$rpin")
@@ -60,5 +45,4 @@ out=$(get "https://pve1:$rport/" "pve1:$rport:127.0.0.1" - "$rpin")
 out=$(get "https://pve1:$rport/" "pve1:$rport:127.0.0.1" - "$other")
 grep -q "public key SHA-256 is $rpin" <<<"$out" && ok "RSA: a wrong pin is refused, naming the served key's pin" || bad "RSA wrong pin: $out"
 
-echo "tls: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish
