@@ -29,6 +29,18 @@ int plan_tags_own(const char *tags, const char *cluster)
 	return 0;
 }
 
+int plan_marker_owns(const char *description, const char *cluster)
+{
+	size_t n = strlen(PLAN_MARKER), m = strlen(cluster);
+
+	/* The marker is a line of its own; Proxmox may end lines with CRLF. */
+	for (const char *p = description; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, PLAN_MARKER, n) == 0 && strncmp(p + n, cluster, m) == 0 &&
+		    (p[n + m] == '\0' || p[n + m] == '\n' || p[n + m] == '\r'))
+			return 1;
+	return 0;
+}
+
 static const struct pve_vm *by_vmid(const struct pve_vm *vms, int n, long vmid)
 {
 	for (int i = 0; i < n; i++)
@@ -75,6 +87,7 @@ static void add(struct plan *p, enum plan_action a, long vmid, int node, const c
 	snprintf(s->pve_node, sizeof s->pve_node, "%s", pve);
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->why = why;
+	s->was_on[0] = '\0';
 }
 
 /* Round-robin over the Proxmox nodes, counting only unpinned new VMs. */
@@ -93,8 +106,11 @@ static void reconcile_one(struct plan *p, const struct desc *d, int i, const str
 	if (!v)
 		add(p, PLAN_CREATE, dn->vmid, i, placement(d, dn, rr), dn->name, "absent");
 	else if (v->template || strcmp(v->name, dn->name) != 0)
+	{
 		add(p, PLAN_REPLACE, dn->vmid, i, dn->host[0] ? dn->host : v->node, dn->name,
 		    v->template ? "owned, but a template" : "owned, but named differently");
+		snprintf(p->steps[p->n - 1].was_on, DESC_NAME, "%s", v->node);
+	}
 	else if (strcmp(v->status, "running") != 0)
 		add(p, PLAN_START, dn->vmid, i, v->node, dn->name, "owned, stopped");
 	else

@@ -1,7 +1,8 @@
 /* plan: from the description and what Proxmox holds now, what to do.
  *
- * Pure. Ownership is the tag castellan-<cluster> on a VM: castellan only
- * ever touches VMs carrying it. A described VMID or name held by a VM
+ * Pure. Ownership is the tag castellan-<cluster> on a VM together with the
+ * line "castellan-cluster: <cluster>" in its description (a tag alone is
+ * easy to set by hand): castellan only ever touches VMs carrying both. A described VMID or name held by a VM
  * without the tag stops the plan before any change, naming it.
  *
  *   reconcile  create what is missing, keep owned VMs that match, start
@@ -27,7 +28,7 @@ struct pve_vm {
 	char node[DESC_NAME];
 	char status[16];		/* "running", "stopped", ... */
 	int template;
-	int owned;			/* carries castellan-<cluster> */
+	int owned;			/* carries the tag and the marker */
 	char lock[16];			/* "create", "backup", ...: a task holds it */
 };
 
@@ -38,6 +39,7 @@ struct plan_step {
 	long vmid;
 	int node;			/* index into desc nodes, or -1 (destroy/orphan) */
 	char pve_node[DESC_NAME];	/* where it is or will be */
+	char was_on[DESC_NAME];		/* replace: where the old VM is */
 	char name[DESC_NAME];
 	const char *why;
 };
@@ -50,6 +52,11 @@ struct plan {
 /* Nonzero when tags (Proxmox's ";"- or ","-separated list) hold
  * castellan-<cluster>. */
 int plan_tags_own(const char *tags, const char *cluster);
+
+#define PLAN_MARKER "castellan-cluster: "
+
+/* Nonzero when a VM description holds the line PLAN_MARKER<cluster>. */
+int plan_marker_owns(const char *description, const char *cluster);
 
 int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, int nvms,
 	      struct err *e);

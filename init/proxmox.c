@@ -137,6 +137,27 @@ static void json_copy(const cJSON *o, const char *key, char *out, size_t cap)
 	snprintf(out, cap, "%s", cJSON_IsString(x) ? x->valuestring : "");
 }
 
+/* The tag is only half the proof: the description must carry the marker. */
+static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
+{
+	char path[256], op[128];
+	const cJSON *d;
+	cJSON *j;
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", v->node, v->vmid);
+	snprintf(op, sizeof op, "read the config of VM %ld on %s (VM.Audit)", v->vmid, v->node);
+	if (call(c, "GET", path, op, e) < 0)
+		return -1;
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	d = j ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"),
+						 "description") : NULL;
+	v->owned = cJSON_IsString(d) && plan_marker_owns(d->valuestring, c->desc->cluster.name);
+	cJSON_Delete(j);
+	return 0;
+}
+
 int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct err *e)
 {
 	static const char *const op = "list the cluster's VMs (VM.Audit)";
@@ -177,6 +198,9 @@ int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct e
 		(*n)++;
 	}
 	cJSON_Delete(j);
+	for (int i = 0; rc == 0 && i < *n; i++)
+		if (out[i].owned && (rc = check_marker(c, &out[i], e)) < 0)
+			break;
 	return rc;
 }
 
@@ -428,4 +452,72 @@ int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const
 	rc = mutate(c, "POST", path, body, op, e);
 	wipe_free(body);
 	return rc;
+}
+
+int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *storage,
+			const char *filename, int *present, struct err *e)
+{
+	char path[256], op[200], want[300];
+	const cJSON *item, *data;
+	cJSON *j;
+
+	*present = 0;
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/content?content=iso", pve_node,
+		 storage);
+	snprintf(op, sizeof op, "list the ISO images of %s on %s", storage, pve_node);
+	if (call(c, "GET", path, op, e) < 0)
+		return -1;
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	snprintf(want, sizeof want, "%s:iso/%s", storage, filename);
+	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	data = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
+	cJSON_ArrayForEach(item, data) {
+		char volid[300];
+		json_copy(item, "volid", volid, sizeof volid);
+		if (strcmp(volid, want) == 0)
+			*present = 1;
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
+int proxmox_download_iso(struct proxmox *c, const char *pve_node, const char *storage,
+			 const char *url, const char *filename, struct err *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *body = o && cJSON_AddStringToObject(o, "content", "iso") &&
+		cJSON_AddStringToObject(o, "filename", filename) &&
+		cJSON_AddStringToObject(o, "url", url) ? cJSON_PrintUnformatted(o) : NULL;
+	char path[256], op[400];
+	int rc;
+
+	cJSON_Delete(o);
+	if (!body)
+		return err_set(e, "out of memory building a download request");
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/download-url", pve_node, storage);
+	snprintf(op, sizeof op, "download %s into %s on %s (Sys.AccessNetwork, "
+		 "Datastore.AllocateTemplate)", url, storage, pve_node);
+	rc = mutate(c, "POST", path, body, op, e);
+	wipe_free(body);
+	if (rc == 0)
+		log_info(c->log, "proxmox", "downloaded %s:iso/%s on %s", storage, filename, pve_node);
+	return rc;
+}
+
+int proxmox_start_begin(struct proxmox *c, const char *pve_node, long vmid, char *upid,
+			size_t cap, struct err *e)
+{
+	char path[256], op[96];
+	int rc;
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/status/start", pve_node, vmid);
+	snprintf(op, sizeof op, "start VM %ld on %s", vmid, pve_node);
+	rc = send_once(c, "POST", path, "{}", op, e);
+	if (rc != 0)
+		return rc;
+	if (c->resp.status != 200)
+		return refused(c, op, e);
+	data_string(c, upid, cap);
+	return 0;
 }

@@ -7,8 +7,8 @@
  * body's "message"/"errors" (research/proxmox.md §2.2) as one sentence.
  * Connection failures, 5xx, 595 and 596 are retried by retry.h's policy.
  *
- * This first part reads the cluster's VMs for the plan; creating, starting
- * and destroying VMs and uploading ISOs follow (issue 5).
+ * It reads the cluster's VMs for the plan and carries out single changes;
+ * deliver.h strings them together into a run.
  */
 #ifndef CASTELLAN_PROXMOX_H
 #define CASTELLAN_PROXMOX_H
@@ -85,6 +85,18 @@ int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *v
 /* Sets one config key of a VM (e.g. ide0 = "local:iso/x.iso,media=cdrom"). */
 int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
 		       const char *value, struct err *e);
+
+/* Whether storage:iso/filename exists on pve_node. */
+int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *storage,
+			const char *filename, int *present, struct err *e);
+/* Has the node fetch url into storage:iso/filename (download-url), waiting
+ * for the task. */
+int proxmox_download_iso(struct proxmox *c, const char *pve_node, const char *storage,
+			 const char *url, const char *filename, struct err *e);
+/* Sends a start without waiting, so starts run side by side; the UPID
+ * comes back in upid for proxmox_task_wait. */
+int proxmox_start_begin(struct proxmox *c, const char *pve_node, long vmid, char *upid,
+			size_t cap, struct err *e);
 
 /* Waits for a task; 0 on OK or WARNINGS, -1 with its exit status in e. */
 int proxmox_task_wait(struct proxmox *c, const char *upid, const char *op, long deadline_ms,

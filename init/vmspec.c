@@ -3,6 +3,8 @@
 #include <bearssl.h>
 #include <stdio.h>
 
+#include "plan.h"
+
 void vmspec_mac(const char *cluster, long vmid, char out[18])
 {
 	unsigned char h[32];
@@ -16,22 +18,63 @@ void vmspec_mac(const char *cluster, long vmid, char out[18])
 	snprintf(out, 18, "BC:24:11:%02X:%02X:%02X", h[0], h[1], h[2]);
 }
 
+void vmspec_talos_iso(const struct desc *d, char *out, size_t cap)
+{
+	snprintf(out, cap, "talos-%s-%.12s-nocloud-amd64.iso", d->talos.version, d->talos.schematic);
+}
+
+void vmspec_talos_url(const struct desc *d, char *out, size_t cap)
+{
+	snprintf(out, cap, "https://factory.talos.dev/image/%s/%s/nocloud-amd64.iso",
+		 d->talos.schematic, d->talos.version);
+}
+
+void vmspec_cidata_iso(const struct desc *d, long vmid, char *out, size_t cap)
+{
+	snprintf(out, cap, "castellan-%s-%ld-cidata.iso", d->cluster.name, vmid);
+}
+
+/* Like the MAC, stable across rebuilds: a version-4-shaped UUID from
+ * SHA-256 of the cluster name and VMID. */
+void vmspec_uuid(const char *cluster, long vmid, char out[37])
+{
+	unsigned char h[32];
+	char key[128];
+	br_sha256_context c;
+	int n = snprintf(key, sizeof key, "castellan-uuid/%s/%ld", cluster, vmid);
+
+	br_sha256_init(&c);
+	br_sha256_update(&c, key, (size_t)n);
+	br_sha256_out(&c, h);
+	h[6] = (unsigned char)((h[6] & 0x0f) | 0x40);
+	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+		 h[13], h[14], h[15]);
+}
+
 cJSON *vmspec_create(const struct desc *d, int i)
 {
 	const struct desc_node *n = &d->cluster.nodes[i];
 	const struct desc_proxmox *px = &d->proxmox;
-	char disk[160], net[160], mac[18], tag[80], about[200];
+	char disk[160], net[160], mac[18], tag[80], about[300], iso[200], cdrom[300], uuid[37],
+		smbios[64];
 	cJSON *o = cJSON_CreateObject();
 
 	vmspec_mac(d->cluster.name, n->vmid, mac);
+	vmspec_uuid(d->cluster.name, n->vmid, uuid);
+	snprintf(smbios, sizeof smbios, "uuid=%s", uuid);
+	vmspec_talos_iso(d, iso, sizeof iso);
+	snprintf(cdrom, sizeof cdrom, "%s:iso/%s,media=cdrom", px->iso_storage, iso);
 	snprintf(disk, sizeof disk, "%s:%ld,discard=on,iothread=1,ssd=1", px->storage, n->disk);
 	if (px->vlan)
 		snprintf(net, sizeof net, "virtio=%s,bridge=%s,tag=%d", mac, px->bridge, px->vlan);
 	else
 		snprintf(net, sizeof net, "virtio=%s,bridge=%s", mac, px->bridge);
 	snprintf(tag, sizeof tag, "castellan-%s", d->cluster.name);
-	snprintf(about, sizeof about, "Talos %s node %s of cluster %s, managed by castellan.",
-		 n->role == ROLE_CONTROLPLANE ? "control plane" : "worker", n->name, d->cluster.name);
+	snprintf(about, sizeof about, "Talos %s node %s, managed by castellan.\n%s%s",
+		 n->role == ROLE_CONTROLPLANE ? "control plane" : "worker", n->name, PLAN_MARKER,
+		 d->cluster.name);
 	if (!o || !cJSON_AddNumberToObject(o, "vmid", (double)n->vmid) ||
 	    !cJSON_AddStringToObject(o, "name", n->name) ||
 	    !cJSON_AddNumberToObject(o, "cores", (double)n->cores) ||
@@ -44,7 +87,11 @@ cJSON *vmspec_create(const struct desc *d, int i)
 	    !cJSON_AddStringToObject(o, "scsi0", disk) ||
 	    !cJSON_AddStringToObject(o, "net0", net) ||
 	    !cJSON_AddStringToObject(o, "serial0", "socket") ||
-	    !cJSON_AddStringToObject(o, "boot", "order=scsi0") ||
+	    !cJSON_AddStringToObject(o, "ide0", cdrom) ||
+	    !cJSON_AddStringToObject(o, "smbios1", smbios) ||
+	    /* An empty disk boots nothing, so the first boot falls through to
+	     * the Talos ISO, which installs to scsi0 and reboots from it. */
+	    !cJSON_AddStringToObject(o, "boot", "order=scsi0;ide0") ||
 	    !cJSON_AddNumberToObject(o, "onboot", 1) ||
 	    !cJSON_AddStringToObject(o, "tags", tag) ||
 	    !cJSON_AddStringToObject(o, "description", about)) {

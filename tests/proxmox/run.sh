@@ -9,52 +9,7 @@ b=${1:?usage: tests/proxmox/run.sh BUILDDIR}
 bin=$b/castellan suite=proxmox
 t=$(mktemp -d)
 . tests/lib.sh
-trap 'twin_down; rm -rf "$t"' EXIT
-twin_up --config tests/twin/testdata/infisical.json --proxmox-config tests/twin/testdata/proxmox.json
-ctl="https://127.0.0.1:$port/_twin/pve"
-c() { curl -sS --cacert "$t/twin/ca.pem" "$@"; }
-"$bin" keygen -o "$t/key.txt" 2>/dev/null
-recipient=$(sed -n 's/^# public key: //p' "$t/key.txt")
-printf 'client_id: 3a717a21-d46f-4610-b6cf-d92dd19a5359\nclient_secret: d1b2a0c237a132172fb345de2926b964bf80d71e914b32f4684c7568fbfe2cbf\n' |
-  "$bin" seal -r "$recipient" -o "$t/mi.age"
-pin=$(spki_of "127.0.0.1:$port" pve.twin)
-
-# userdata OUT NAME MODE TRUST [VMID-OF-cp1]: a 3+3 cluster on the twins.
-userdata() {
-  python3 - "$@" "$port" "$t/twin/ca.pem" "$t/mi.age" <<'PY'
-import sys
-out, name, mode, trust, cp1, port, ca, sealed = (sys.argv[1:5] + [sys.argv[5] if len(sys.argv) > 8 else "1101"] + sys.argv[-3:])
-pem = lambda ind: "".join(ind + l + "\n" for l in open(ca).read().strip().split("\n"))
-armor = "".join("    " + l + "\n" for l in open(sealed).read().strip().split("\n"))
-nodes = [("cp1", "controlplane", cp1, 11), ("cp2", "controlplane", 1102, 12), ("cp3", "controlplane", 1103, 13),
-         ("w1", "worker", 1201, 21), ("w2", "worker", 1202, 22), ("w3", "worker", 1203, 23)]
-open(out, "w").write(f"""#cloud-config
-castellan:
-  identity: |
-{armor}  infisical:
-    host: https://infisical.twin:{port}
-    address: 127.0.0.1
-    project: 51a441e4-aa3b-437a-92b1-086769162d84
-    environment: prod
-    path: /castle
-    ca: |
-{pem("      ")}  proxmox:
-    endpoint: https://pve.twin:{port}
-{trust}
-    nodes: [pve1, pve2]
-  talos: {{version: v1.13.9}}
-  cluster:
-    name: {name}
-    endpoint: https://10.0.0.10:6443
-    network: {{cidr: 10.0.0.0/24, gateway: 10.0.0.1}}
-    nodes:
-""" + "".join(f"      - {{name: {n}, role: {r}, vmid: {v}, ip: 10.0.0.{ip}}}\n" for n, r, v, ip in nodes)
-  + f"  mode: {mode}\n")
-PY
-}
-plan() { out=$("$bin" plan --identity "$t/key.txt" --live --resolve "pve.twin:$port:127.0.0.1" "$1" 2>&1); rc=$?; }
-rows() { grep -cE "^[0-9]+ +[a-z0-9-]+ +[a-z-]+ +[a-z0-9-]+ +$1 " <<<"$out"; }
-vms_now() { c "$ctl/state" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["vms"]))'; }
+. tests/proxmox/setup.sh
 before=$(vms_now)
 
 userdata "$t/fresh.yaml" castle reconcile "    pin_sha256: $pin"
@@ -103,23 +58,18 @@ plan "$t/badpin.yaml"
 link_driver tests/proxmox/driver.c "$b/proxmox-driver"
 drv() { dout=$(PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
           "$b/proxmox-driver" "$t/fresh.yaml" "pve.twin:$port:127.0.0.1" "$@" 2>"$t/drv.log"); drc=$?; }
-vm() {  # vm VMID FIELD: a field of the VM in the twin's state ("" when absent)
-  c "$ctl/state" | python3 -c '
-import json, sys
-vmid, field = int(sys.argv[1]), sys.argv[2]
-for v in json.load(sys.stdin)["vms"]:
-    if v.get("vmid") == vmid:
-        cur = v
-        for k in field.split("."):
-            cur = cur.get(k, "") if isinstance(cur, dict) else ""
-        print(cur); break' "$1" "$2"
-}
+talos_iso=talos-v1.13.9-376567988ad3-nocloud-amd64.iso
+for n in pve1 pve2; do
+  c -X PUT -d "{\"node\":\"$n\",\"storage\":\"local\",\"content\":\"iso\",\"name\":\"$talos_iso\",\"size\":65536}" "$ctl/file" >/dev/null
+done
 drv create 0 pve1
-[ $drc -eq 0 ] && [ "$(vm 1101 config.cpu)" = x86-64-v2-AES ] && [ "$(vm 1101 config.machine)" = q35 ] &&
+[ $drc -eq 0 ] && [ "$(vm 1101 config.ide0)" = "local:iso/$talos_iso,media=cdrom" ] &&
+  [ "$(vm 1101 config.boot)" = "order=scsi0;ide0" ] && grep -q '^uuid=[0-9a-f-]\{36\}$' <<<"$(vm 1101 config.smbios1)" &&
+  grep -qx 'castellan-cluster: castle' <<<"$(vm 1101 config.description)" && [ "$(vm 1101 config.cpu)" = x86-64-v2-AES ] && [ "$(vm 1101 config.machine)" = q35 ] &&
   [ "$(vm 1101 config.scsihw)" = virtio-scsi-single ] && [ "$(vm 1101 config.tags)" = castellan-castle ] &&
   grep -q '^virtio=BC:24:11:[0-9A-F:]*,bridge=vmbr0$' <<<"$(vm 1101 config.net0)" &&
   grep -q '^local-lvm:.*20' <<<"$(vm 1101 config.scsi0)" &&
-  ok "create makes the Talos VM spec: x86-64-v2-AES, q35, virtio-scsi-single, tag, stable MAC, 20 GiB disk" ||
+  ok "create makes the Talos VM spec: x86-64-v2-AES, q35, virtio-scsi-single, tag and marker, stable MAC, SMBIOS UUID, 20 GiB disk, the Talos ISO behind the disk" ||
   bad "create (rc $drc): $dout / cpu=$(vm 1101 config.cpu) net0=$(vm 1101 config.net0) scsi0=$(vm 1101 config.scsi0)"
 drv start 1101 pve1
 [ $drc -eq 0 ] && [ "$(vm 1101 status)" = running ] && ok "start waits for its task; the VM runs" || bad "start (rc $drc): $dout"
@@ -156,7 +106,7 @@ mkdir -p "$t/seed" && printf 'version: v1alpha1\nmachine: {type: controlplane}\n
 drv upload "$t/ci-1101.iso" pve1
 uploaded=$(c "$ctl/file?node=pve1&volid=local:iso/ci-1101.iso" | cmp -s - "$t/ci-1101.iso" && echo same)
 [ $drc -eq 0 ] && [ "$uploaded" = same ] && ok "an ISO upload lands byte for byte (multipart, content iso)" || bad "upload (rc $drc): $dout"
-drv attach "1101:ide0=local:iso/ci-1101.iso,media=cdrom" pve1 && drv stop 1101 pve1 && drv start 1101 pve1
+drv attach "1101:ide2=local:iso/ci-1101.iso,media=cdrom" pve1 && drv stop 1101 pve1 && drv start 1101 pve1
 [ $drc -eq 0 ] && [ "$(vm 1101 cidata.userData)" = "$(cat "$t/seed/user-data")" ] &&
   ok "attached as a CD-ROM, the node reads its user-data at start" || bad "attach + start (rc $drc): $dout / $(vm 1101 cidata)"
 drv delete local:iso/ci-1101.iso pve1

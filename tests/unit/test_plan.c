@@ -133,6 +133,17 @@ static void tags(void)
 	CHECK(!plan_tags_own("", "castle"));
 }
 
+static void marker(void)
+{
+	CHECK(plan_marker_owns("castellan-cluster: castle", "castle"));
+	CHECK(plan_marker_owns("Talos worker node w1, managed by castellan.\ncastellan-cluster: castle\n", "castle"));
+	CHECK(plan_marker_owns("notes\r\ncastellan-cluster: castle\r\n", "castle"));
+	CHECK(!plan_marker_owns("castellan-cluster: castle2", "castle"));
+	CHECK(!plan_marker_owns("see castellan-cluster: castle", "castle"));	/* not a line of its own */
+	CHECK(!plan_marker_owns("castellan-cluster: cast", "castle"));
+	CHECK(!plan_marker_owns("", "castle"));
+}
+
 int main(void)
 {
 	load("reconcile");
@@ -141,5 +152,6 @@ int main(void)
 	desc_free(&d);
 	rebuild();
 	tags();
+	marker();
 	return check_done("plan");
 }
