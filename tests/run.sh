@@ -18,11 +18,13 @@ run() {  # run NAME COMMAND...: streams the output, keeps it for the count
 run unit make --no-print-directory unit
 run cli tests/cli.sh "$b"
 run age tests/age/run.sh "$b"
+run iso tests/iso/run.sh "$b"
 run fuzz tests/fuzz/run.sh "$b"
 run twin tests/twin/run.sh
 run infisical tests/infisical/run.sh "$b"
 run tls tests/tls/run.sh "$b"
 run proxmox tests/proxmox/run.sh "$b"
+run deliver tests/proxmox/deliver.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |

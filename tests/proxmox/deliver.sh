@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# The appliance's deliver stage against the Proxmox twin, through a test
+# driver linked with the appliance's objects: list, plan, deliver, and the
+# cleanup that runs on every path. Usage: tests/proxmox/deliver.sh BUILDDIR
+#
+# Talos v1.11.0 is described so the Talos ISO is missing at first and must
+# come through download-url (the twin's catalog serves it).
+set -uo pipefail
+b=${1:?usage: tests/proxmox/deliver.sh BUILDDIR}
+bin=$b/castellan suite=deliver
+t=$(mktemp -d)
+. tests/lib.sh
+. tests/proxmox/setup.sh
+export TALOS=v1.11.0
+talos_iso=talos-v1.11.0-376567988ad3-nocloud-amd64.iso
+link_driver tests/proxmox/driver.c "$b/proxmox-driver"
+
+# Each node's cidata ISO: its own user-data, so the test can tell them apart.
+mkdir -p "$t/ci"
+for n in cp1 cp2 cp3 w1 w2 w3; do
+  mkdir -p "$t/seed-$n"
+  printf 'version: v1alpha1\n# node %s\n' "$n" > "$t/seed-$n/user-data"
+  printf 'instance-id: %s\nlocal-hostname: %s\n' "$n" "$n" > "$t/seed-$n/meta-data"
+  "$bin" cidata -o "$t/ci/$n.iso" --meta-data "$t/seed-$n/meta-data" "$t/seed-$n/user-data" ||
+    give_up "castellan cidata makes the seed of $n"
+done
+reconcile() {  # reconcile USER-DATA: one deliver run; output in $dout, status in $drc
+  dout=$(PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
+         "$b/proxmox-driver" "$1" "pve.twin:$port:127.0.0.1" reconcile "$t/ci" - 2>"$t/drv.log"); drc=$?
+}
+state() { c "$ctl/state" > "$t/state.json"; }
+# q PYTHON-EXPR: evaluated over the twin's state as s, printed
+q() { state; python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$t/state.json" "$1"; }
+castle_running() { q 'sum(1 for v in s["vms"] if "castellan-castle" in v.get("config",{}).get("tags","") and v.get("status")=="running")'; }
+cidata_left() { q 'sum(1 for st in s["storages"] for v in st.get("volumes",[]) if "cidata" in v.get("volid",""))'; }
+mutations() { c "$ctl/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["method"]!="GET"))'; }
+fresh_twin() { c -X POST "$ctl/reset" >/dev/null; c -X DELETE "$ctl/requests" >/dev/null; }
+
+userdata "$t/castle.yaml" castle reconcile "    pin_sha256: $pin"
+fresh_twin
+reconcile "$t/castle.yaml"
+[ $drc -eq 0 ] && grep -q 'created 6 destroyed 0 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
+  ok "a fresh 3+3 cluster: six VMs created and running" || bad "fresh create (rc $drc): $dout $(tail -5 "$t/drv.log")"
+[ "$(q "sorted(set(st['node'] for st in s['storages'] for v in st['volumes'] if v['volid'].endswith('$talos_iso')))")" = "['pve1', 'pve2']" ] &&
+  grep -q 'downloading it from the Image Factory' "$t/drv.log" &&
+  ok "the missing Talos ISO is downloaded once per node with non-shared storage" || bad "Talos ISO: $(grep -i download "$t/drv.log")"
+read_ok=0
+for n in cp1 cp2 cp3 w1 w2 w3; do
+  got=$(q "[v['cidata']['userData'] for v in s['vms'] if v.get('config',{}).get('name')=='$n'][0]" 2>/dev/null)
+  [ "$got" = "$(cat "$t/seed-$n/user-data")" ] && read_ok=$((read_ok + 1))
+done
+[ $read_ok = 6 ] && ok "each node read its own user-data from its cidata ISO at start" || bad "cidata read by $read_ok of 6 nodes"
+[ "$(cidata_left)" = 0 ] && [ "$(q "sorted(set(v['config'].get('ide2','') for v in s['vms'] if v['vmid'] >= 1100))")" = "['none,media=cdrom']" ] &&
+  ok "every cidata ISO is ejected and deleted at the end of the run" || bad "cidata left: $(cidata_left)"
+
+c -X DELETE "$ctl/requests" >/dev/null
+reconcile "$t/castle.yaml"
+[ $drc -eq 0 ] && grep -q 'created 0 destroyed 0 started 0' <<<"$dout" && [ "$(mutations)" = 0 ] &&
+  ok "a second run changes nothing (no request but reads)" || bad "second run (rc $drc, $(mutations) changes): $dout"
+
+userdata "$t/foreign.yaml" castle reconcile "    pin_sha256: $pin" 900
+c -X DELETE "$ctl/requests" >/dev/null
+reconcile "$t/foreign.yaml"
+[ $drc -eq 1 ] && grep -q 'VMID 900 (node cp1) is held by VM "legacy-router"' <<<"$dout" && [ "$(mutations)" = 0 ] &&
+  [ "$(q "[v['status'] for v in s['vms'] if v['vmid']==900][0]")" = running ] &&
+  ok "a foreign VM on a described VMID stops the run with nothing touched" || bad "foreign (rc $drc): $dout"
+
+userdata "$t/rebuild.yaml" castle rebuild "    pin_sha256: $pin"
+reconcile "$t/rebuild.yaml"
+[ $drc -eq 0 ] && grep -q 'created 6 destroyed 6 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
+  [ "$(q "sorted(v['vmid'] for v in s['vms'] if v['vmid'] < 1000)")" = "[900, 901]" ] &&
+  ok "rebuild destroys and recreates the owned VMs only (900 and 901 stay)" || bad "rebuild (rc $drc): $dout"
+
+c -X PATCH -d '{"vmid":1102,"status":"stopped"}' "$ctl/vm" >/dev/null
+c -X POST -d '{"lockTimeouts":2}' "$ctl/faults" >/dev/null
+reconcile "$t/castle.yaml"
+c -X DELETE "$ctl/faults" >/dev/null
+[ $drc -eq 0 ] && grep -q 'started 1' <<<"$dout" && [ "$(castle_running)" = 6 ] && grep -q 'config is locked; retrying' "$t/drv.log" &&
+  ok "a config-lock timeout, then success: the stopped VM is started" || bad "lock timeout (rc $drc): $dout $(cat "$t/drv.log")"
+
+c -X PATCH -d '{"vmid":1201,"status":"stopped"}' "$ctl/vm" >/dev/null
+c -X POST -d '{"failStart":{"vmid":1201,"count":1,"message":"no space left on device"}}' "$ctl/faults" >/dev/null
+reconcile "$t/castle.yaml"
+c -X DELETE "$ctl/faults" >/dev/null
+[ $drc -eq 1 ] && grep -q 'start VM 1201 (w1) on .* failed: .*no space left on device' <<<"$dout" && [ "$(cidata_left)" = 0 ] &&
+  ok "a failed start is named, and the uploaded ISO is still ejected and deleted" || bad "failed start (rc $drc, cidata left $(cidata_left)): $dout"
+
+fresh_twin
+c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu"}' "$ctl/faults" >/dev/null
+reconcile "$t/castle.yaml"
+c -X DELETE "$ctl/faults" >/dev/null
+[ $drc -eq 3 ] && grep -q 'did not say whether it could create VM 1101' <<<"$dout" && [ "$(cidata_left)" = 0 ] &&
+  ok "a 596 in the middle of a create stops the run as an unknown outcome" || bad "596 (rc $drc): $dout"
+sleep 1
+reconcile "$t/castle.yaml"
+[ $drc -eq 0 ] && grep -q 'created 5 destroyed 0 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
+  ok "the next run finds the VM the 596 hid and converges" || bad "after 596 (rc $drc): $dout"
+
+other=$(printf '%064d' 0)
+userdata "$t/badpin.yaml" castle reconcile "    pin_sha256: $other"
+c -X DELETE "$ctl/requests" >/dev/null
+reconcile "$t/badpin.yaml"
+[ $drc -eq 1 ] && grep -q "public key SHA-256 is $pin, but castellan.proxmox.pin_sha256 is $other" <<<"$dout" &&
+  [ "$(c "$ctl/requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')" = 0 ] &&
+  ok "a pin mismatch is refused before any request reaches the API" || bad "pin mismatch (rc $drc): $dout"
+finish
