@@ -19,6 +19,7 @@ run unit make --no-print-directory unit
 run cli tests/cli.sh "$b"
 run age tests/age/run.sh "$b"
 run iso tests/iso/run.sh "$b"
+run pki tests/pki/run.sh "$b"
 run fuzz tests/fuzz/run.sh "$b"
 run twin tests/twin/run.sh
 run infisical tests/infisical/run.sh "$b"

@@ -1,0 +1,3 @@
+module castellan/x509check
+
+go 1.25
