@@ -26,6 +26,7 @@ run infisical tests/infisical/run.sh "$b"
 run tls tests/tls/run.sh "$b"
 run proxmox tests/proxmox/run.sh "$b"
 run deliver tests/proxmox/deliver.sh "$b"
+run talos tests/talos/run.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |
