@@ -21,6 +21,7 @@ int cli_usage(void)
 	      "       castellan check [--identity KEY [--live [--resolve HOST:PORT:ADDR]\n"
 	      "                       [--deadline SECONDS]]] USER-DATA\n"
 	      "       castellan plan --identity KEY --live [--resolve HOST:PORT:ADDR] USER-DATA\n"
+	      "       castellan render USER-DATA --out DIR [--reveal]\n"
 	      "       castellan cidata -o OUT.iso USER-DATA [--meta-data FILE]\n"
 	      "                        [--network-config FILE]\n",
 	      stderr);
@@ -93,6 +94,8 @@ int cli_main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "plan") == 0)
 		return cmd_plan(argc - 1, argv + 1);
+	if (strcmp(argv[1], "render") == 0)
+		return cmd_render(argc - 1, argv + 1);
 	if (strcmp(argv[1], "cidata") == 0)
 		return cmd_cidata(argc - 1, argv + 1);
 	return cli_usage();

@@ -5,6 +5,7 @@
  *   castellan seal -r RECIPIENT... [--not-after T] [--vm-uuid U] [-o FILE] [INPUT]
  *   castellan check [--identity KEY [--live]] USER-DATA   (cmd_check.c)
  *   castellan plan --identity KEY --live USER-DATA         (cmd_plan.c)
+ *   castellan render USER-DATA --out DIR [--reveal]         (cmd_render.c)
  *   castellan cidata -o OUT.iso USER-DATA [--meta-data F] [--network-config F]  (cmd_cidata.c)
  *
  * Output goes to stdout, problems to stderr as one sentence each; the
@@ -22,6 +23,7 @@ int cmd_seal(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_cidata(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 /* Prints "castellan: <msg>" on stderr and returns 1. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,23 +10,13 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 static int fill_random(void *ctx, unsigned char *buf, size_t n)
 {
 	(void)ctx;
-	while (n > 0) {
-		ssize_t got = getrandom(buf, n, 0);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		buf += got;
-		n -= (size_t)got;
-	}
-	return 0;
+	return io_random(buf, n);
 }
 
 /* Writes to path (refusing to replace an existing file) or stdout. */

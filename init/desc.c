@@ -11,7 +11,7 @@ const char *const desc_mode_names[] = { "reconcile", "rebuild", NULL };
 static const char *const role_names[] = { "controlplane", "worker", NULL };
 
 /* Talos lines whose machine config castellan knows how to render. */
-#define TALOS_MIN_MINOR 9
+#define TALOS_MIN_MINOR 11
 #define TALOS_MAX_MINOR 14
 
 #define DEFAULT_SCHEMATIC "376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba"
@@ -629,16 +629,40 @@ static int parse_cluster(struct desc *d, yaml_node_t *root, struct err *e)
 	return 0;
 }
 
+/* castellan.eso (optional): the ESO release, and the project slug ESO's
+ * Infisical provider needs when castellan.infisical.project is an id. */
+static int parse_eso(struct desc *d, yaml_node_t *c, struct err *e)
+{
+	static const char *const keys[] = { "version", "project", NULL };
+	static const char *const path = "castellan.eso";
+	struct ydoc *y = &d->yaml;
+	int bad, a, b, k;
+	yaml_node_t *m = yget_map(y, c, "castellan", "eso", &bad, e);
+
+	if (bad || (m && ymap_check(y, m, path, keys, e) < 0) ||
+	    (m && (yget_str(y, m, path, "version", 0, d->eso.version, sizeof d->eso.version, e) < 0 ||
+		   get_word(y, m, path, "project", 0, "_-", "an Infisical project slug",
+			    d->eso.project, sizeof d->eso.project, e) < 0)))
+		return -1;
+	if (d->eso.version[0] && parse_semver(d->eso.version, &a, &b, &k) < 0)
+		return err_set(e, "%s.version: \"%s\" is not an ESO release such as v2.9.0", path,
+			       yprintable(d->eso.version));
+	/* Left empty for a project id: rendering says the slug is needed. */
+	if (!d->eso.project[0] && syntax_uuid(d->infisical.project, NULL) != 0)
+		snprintf(d->eso.project, sizeof d->eso.project, "%s", d->infisical.project);
+	return 0;
+}
+
 static int parse_castellan(struct desc *d, yaml_node_t *c, struct err *e)
 {
 	static const char *const keys[] = { "identity", "infisical", "proxmox", "talos", "cluster",
-		"mode", "on_success", "on_failure", NULL };
+		"eso", "mode", "on_success", "on_failure", NULL };
 	int mode = MODE_RECONCILE, ok = ACTION_POWEROFF, fail = ACTION_POWEROFF;
 
 	if (ymap_check(&d->yaml, c, "castellan", keys, e) < 0 ||
 	    parse_identity(d, c, e) < 0 || parse_infisical(d, c, e) < 0 ||
 	    parse_proxmox(d, c, e) < 0 || parse_talos(d, c, e) < 0 ||
-	    parse_cluster(d, c, e) < 0 ||
+	    parse_cluster(d, c, e) < 0 || parse_eso(d, c, e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "mode", 0, desc_mode_names, &mode, e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "on_success", 0, desc_action_names, &ok, e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "on_failure", 0, desc_action_names, &fail, e) < 0)

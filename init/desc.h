@@ -118,6 +118,11 @@ struct desc_cluster {
 	int npatches;
 };
 
+struct desc_eso {
+	char version[32];		/* "" = ESO_DEFAULT_VERSION */
+	char project[DESC_NAME * 2];	/* the project slug ESO uses */
+};
+
 struct desc {
 	struct ydoc yaml;		/* kept for the patches */
 	char identity[DESC_IDENTITY];	/* armored age file, sealed */
@@ -125,6 +130,7 @@ struct desc {
 	struct desc_proxmox proxmox;
 	struct desc_talos talos;
 	struct desc_cluster cluster;
+	struct desc_eso eso;
 	enum desc_mode mode;
 	enum desc_action on_success;
 	enum desc_action on_failure;

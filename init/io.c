@@ -1,6 +1,7 @@
 #include "io.h"
 
 #include <errno.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -85,5 +86,21 @@ int io_write_file(const char *path, const void *buf, size_t len, unsigned mode)
 	}
 	if (close(fd) < 0)
 		return -1;
+	return 0;
+}
+
+int io_random(void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
+	while (n > 0) {
+		ssize_t got = getrandom(p, n, 0);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		p += got;
+		n -= (size_t)got;
+	}
 	return 0;
 }

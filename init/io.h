@@ -24,4 +24,8 @@ ssize_t io_read_fd(int fd, char *buf, size_t cap);
  * Returns 0, or -1 with errno set. */
 int io_write_file(const char *path, const void *buf, size_t len, unsigned mode);
 
+/* Fills buf from the kernel's CSPRNG (getrandom, blocking until it is
+ * seeded). Returns 0, or -1 with errno set. */
+int io_random(void *buf, size_t n);
+
 #endif

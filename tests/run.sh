@@ -27,6 +27,7 @@ run tls tests/tls/run.sh "$b"
 run proxmox tests/proxmox/run.sh "$b"
 run deliver tests/proxmox/deliver.sh "$b"
 run talos tests/talos/run.sh "$b"
+run render tests/render/run.sh "$b"
 run boot tests/boot/run.sh "$b"
 
 read -r p f < <(grep -E '^[a-z ]+: [0-9]+ passed, [0-9]+ failed$' "$log" |

@@ -149,7 +149,7 @@ static void bad_sections(const char *b)
 	bad(b, "name: castle", "name: Castle",
 	    "castellan.cluster.name: \"Castle\" must be lowercase letters, digits and '-', at most 40 characters");
 	bad(b, "version: v1.13.9", "version: v1.8.0",
-	    "castellan.talos.version: v1.8.0 is not supported; castellan renders Talos v1.9 to v1.14");
+	    "castellan.talos.version: v1.8.0 is not supported; castellan renders Talos v1.11 to v1.14");
 	bad(b, "version: v1.13.9", "version: 1.13",
 	    "castellan.talos.version: \"1.13\" is not a Talos release such as v1.13.9");
 	bad(b, "schematic: 376567988ad370138ad8b2698212367b8edcb69b5fd68c80be1f2ec7d603b4ba",
@@ -182,7 +182,7 @@ static void bad_sections(const char *b)
 	bad(b, "patch: {machine: {nodeLabels: {disk: fast}}}", "patch: [1]",
 	    "castellan.cluster.patches[1].patch: expected a mapping, found a list");
 	bad(b, "  mode: reconcile", "  moed: reconcile",
-	    "castellan: unknown key \"moed\" (expected one of: identity, infisical, proxmox, talos, cluster, mode, on_success, on_failure)");
+	    "castellan: unknown key \"moed\" (expected one of: identity, infisical, proxmox, talos, cluster, eso, mode, on_success, on_failure)");
 	bad(b, "castellan:\n", "castellanx:\n",
 	    "user-data: has no castellan: key holding the cluster description");
 	bad(b, "    name: castle", "    name: [castle",
