@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #define SEED_WAIT_MS 15000
-#define ARENA_SIZE (2u << 20)
+#define ARENA_SIZE (16u << 20)
+#define RUN_ID_LEN 8
 
 static int stage_harden(struct run *r)
 {
@@ -110,6 +111,106 @@ static int stage_secrets(struct run *r)
 	return 0;
 }
 
+/* What Proxmox holds, and what this run will do about it. */
+static int stage_plan(struct run *r)
+{
+	const struct cluster_secrets *cs = &r->fetch.secrets;
+	char *table = arena_alloc(&r->arena, 64 * 1024);
+	int n;
+
+	if (!table)
+		return err_set(&r->err, "the arena has no room for the plan");
+	if (proxmox_open(&r->px, r->desc, cs->s[SECRET_PROXMOX_TOKEN_ID]->value,
+			 cs->s[SECRET_PROXMOX_TOKEN_SECRET]->value, &r->arena, &r->log, NULL,
+			 &r->err) < 0)
+		return -1;
+	r->px_open = 1;
+	if (proxmox_vms(&r->px, r->vms, PLAN_MAX_VMS, &n, &r->err) < 0 ||
+	    plan_make(r->plan, r->desc, r->vms, n, &r->err) < 0)
+		return -1;
+	plan_table(r->plan, r->desc, table, 64 * 1024);
+	for (char *line = strtok(table, "\n"); line; line = strtok(NULL, "\n"))
+		log_info(&r->log, "plan", "%s", line);
+	return 0;
+}
+
+/* The etcd cluster is new unless a described control plane survives: a
+ * node replacing a lost one must join, never bootstrap. */
+static int cluster_is_new(const struct plan *p, const struct desc *d)
+{
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_step *s = &p->steps[i];
+		if (s->node >= 0 && d->cluster.nodes[s->node].role == ROLE_CONTROLPLANE &&
+		    (s->action == PLAN_KEEP || s->action == PLAN_START))
+			return 0;
+	}
+	return 1;
+}
+
+/* Names the canary keys of this run: [a-z0-9]{8}. */
+static void run_id(struct run *r, char out[RUN_ID_LEN + 1])
+{
+	static const char abc[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	unsigned char b[RUN_ID_LEN];
+
+	r->rng.vtable->generate(&r->rng.vtable, b, sizeof b);
+	for (int i = 0; i < RUN_ID_LEN; i++)
+		out[i] = abc[b[i] % (sizeof abc - 1)];
+	out[RUN_ID_LEN] = '\0';
+}
+
+/* A generated bundle goes to Infisical before any VM exists, so a run
+ * that dies later still leaves the cluster's identity behind. */
+static int store_bundle(struct run *r)
+{
+	const char *name = secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETS);
+	size_t len;
+	const char *yaml = forge_bundle_yaml(r->forge, &len, &r->err);
+
+	if (!yaml || infisical_put(&r->fetch.infisical, name, yaml, &r->err) < 0)
+		return -1;
+	log_info(&r->log, "pki", "generated a new Talos secrets bundle and stored it in Infisical "
+		 "as %s", name);
+	return 0;
+}
+
+static int stage_pki(struct run *r)
+{
+	const struct cluster_secrets *cs = &r->fetch.secrets;
+	const struct infisical_secret *ts = cs->s[SECRET_TALOS_SECRETS];
+	unsigned char seed[48];
+	char id[RUN_ID_LEN + 1];
+	struct forge_secrets s = { cs->s[SECRET_TALOS_SECRETBOX_KEY]->value, cs->secretbox_len,
+				   ts ? ts->value : NULL, ts ? strlen(ts->value) : 0,
+				   cs->s[SECRET_ESO_CLIENT_ID]->value,
+				   cs->s[SECRET_ESO_CLIENT_SECRET]->value, id };
+
+	if (io_random(seed, sizeof seed) < 0)
+		return err_set(&r->err, "getrandom: %s", strerror(errno));
+	br_hmac_drbg_init(&r->rng, &br_sha256_vtable, seed, sizeof seed);
+	memset(seed, 0, sizeof seed);
+	run_id(r, id);
+	if (forge_open(r->forge, r->desc, &r->arena, &s, (long long)time(NULL), &r->rng.vtable,
+		       &r->err) < 0)
+		return -1;
+	r->forge->new_cluster = cluster_is_new(r->plan, r->desc);
+	log_info(&r->log, "pki", "%s; %s cluster; run id %s",
+		 ts ? "Talos secrets bundle loaded from Infisical" : "new Talos secrets bundle",
+		 r->forge->new_cluster ? "a new" : "an existing", id);
+	return r->forge->generated ? store_bundle(r) : 0;
+}
+
+static int stage_deliver(struct run *r)
+{
+	deliver_init(&r->deliver, &r->px, r->desc, &r->log);
+	r->delivering = 1;
+	if (deliver_run(&r->deliver, r->plan, forge_cidata, r->forge, &r->err) != 0)
+		return -1;
+	log_info(&r->log, "deliver", "%d VMs created, %d destroyed, %d started",
+		 r->deliver.created, r->deliver.destroyed, r->deliver.started);
+	return 0;
+}
+
 static const struct stage {
 	const char *name;
 	int (*fn)(struct run *);
@@ -124,12 +225,25 @@ static const struct stage {
 	{ "unseal", stage_unseal },
 	{ "net", stage_net },
 	{ "secrets", stage_secrets },
+	{ "plan", stage_plan },
+	{ "pki", stage_pki },
+	{ "deliver", stage_deliver },
 };
 
 /* Zero every secret before the machine stops, whatever the outcome. */
 static void wipe(struct run *r)
 {
 	struct err e;
+
+	if (r->delivering) {
+		if (deliver_cleanup(&r->deliver, &e) < 0)
+			log_warn(&r->log, "cleanup", "%s", e.msg);
+		else
+			log_info(&r->log, "cleanup", "every cidata ISO of this run ejected and deleted");
+	}
+	if (r->px_open)
+		proxmox_close(&r->px);
+	memset(&r->rng, 0, sizeof r->rng);
 
 	if (r->fetch.open) {
 		if (fetch_close(&r->fetch, &e) < 0)
@@ -149,7 +263,11 @@ static void __attribute__((noreturn)) fail(struct run *r, const char *stage)
 	enum desc_action action = r->have_desc ? r->desc->on_failure : ACTION_POWEROFF;
 
 	log_error(&r->log, stage, "%s", r->err.msg);
-	log_error(&r->log, "run", "stopped in stage %s; nothing was changed", stage);
+	if (r->delivering)
+		log_error(&r->log, "run", "stopped in stage %s; the Proxmox cluster may be half-way: "
+			  "a new run reads it again and converges", stage);
+	else
+		log_error(&r->log, "run", "stopped in stage %s; nothing was changed", stage);
 	wipe(r);
 	power_final(&r->log, action);
 }
@@ -171,15 +289,22 @@ void run_appliance(void)
 		fail(&r, "boot");
 	r.seed = calloc(1, sizeof *r.seed);
 	r.desc = calloc(1, sizeof *r.desc);
-	if (!r.seed || !r.desc) {
+	r.vms = calloc(PLAN_MAX_VMS, sizeof *r.vms);
+	r.plan = calloc(1, sizeof *r.plan);
+	r.forge = calloc(1, sizeof *r.forge);
+	if (!r.seed || !r.desc || !r.vms || !r.plan || !r.forge) {
 		err_set(&r.err, "allocating the run's memory: %s", strerror(errno));
 		fail(&r, "boot");
 	}
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++)
 		if (stages[i].fn(&r) < 0)
 			fail(&r, stages[i].name);
-	log_info(&r.log, "run", "done: description valid, identity opened, network up, "
-		 "secrets checked (this build stops here)");
+	/* Proof of life (shared/DESIGN.md §3) is not built yet: the run ends
+	 * once every VM's start task succeeded. */
+	log_warn(&r.log, "verify", "not implemented yet: castellan does not wait for the cluster "
+		 "to prove itself");
+	log_info(&r.log, "run", "done: %d VMs created, %d destroyed, %d started",
+		 r.deliver.created, r.deliver.destroyed, r.deliver.started);
 	wipe(&r);
 	power_final(&r.log, r.desc->on_success);
 }

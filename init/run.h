@@ -10,11 +10,15 @@
 
 #include "arena.h"
 #include "cidata.h"
+#include "deliver.h"
 #include "desc.h"
 #include "err.h"
 #include "fetch.h"
+#include "forge.h"
 #include "log.h"
 #include "netcfg.h"
+#include "plan.h"
+#include "proxmox.h"
 #include "sealed.h"
 
 struct run {
@@ -27,6 +31,14 @@ struct run {
 	struct sealed identity;		/* the opened Machine Identity, in the arena */
 	struct net_plan net;
 	struct fetch fetch;		/* Infisical, open from stage secrets until the wipe */
+	struct proxmox px;		/* open from stage plan until the wipe */
+	int px_open;
+	struct pve_vm *vms;		/* what Proxmox holds, as read for the plan */
+	struct plan *plan;
+	struct forge *forge;		/* bundle, manifests, configs: in the arena */
+	br_hmac_drbg_context rng;	/* seeded from getrandom for the PKI */
+	struct deliver deliver;		/* what this run uploaded, for the cleanup */
+	int delivering;			/* changes began: the cleanup must run */
 };
 
 void run_appliance(void) __attribute__((noreturn));
