@@ -27,7 +27,7 @@ LDLIBS := -lcurl -lbearssl -lcjson -lyaml -lpthread
 
 # Modules the unit tests link, built by the host compiler under
 # AddressSanitizer and UBSan: the pure ones, plus the logger and io.
-PURE := err io log arena syntax ipv4 yamldoc desc netcfg dhcp seedlabel base64 bech32 age sealed retry secrets infisical_msg spki plan iso9660 der x509 talos_bundle yamlout patch render vmspec eso forge textbuf
+PURE := err wipe io log arena syntax ipv4 yamldoc desc netcfg dhcp seedlabel base64 bech32 age sealed retry secrets infisical_msg spki plan iso9660 der x509 talos_bundle yamlout patch render vmspec eso forge textbuf
 UNIT_CFLAGS := $(WARN) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Iinit -I$(HOSTDEPS)/include
 UNIT_LIBS := -L$(HOSTDEPS)/lib -lbearssl -lcjson -lyaml

@@ -1,6 +1,7 @@
 #include "age.h"
 #include "base64.h"
 #include "bech32.h"
+#include "wipe.h"
 
 #include <bearssl.h>
 #include <string.h>
@@ -13,15 +14,6 @@
 #define TAG 16
 
 static const unsigned char basepoint[32] = { 9 };
-
-/* Wipes key material even when the compiler sees no later read. */
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 static int x25519(unsigned char out[32], const unsigned char scalar[32],
 		  const unsigned char point[32])

@@ -1,4 +1,5 @@
 #include "arena.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <string.h>
@@ -59,11 +60,8 @@ char *arena_strdup(struct arena *a, const char *s, size_t n)
 
 void arena_wipe(struct arena *a)
 {
-	if (a->base) {
-		volatile unsigned char *v = a->base;
-		for (size_t i = 0; i < a->used; i++)
-			v[i] = 0;
-	}
+	if (a->base)
+		wipe(a->base, a->used);
 	a->used = 0;
 	a->nsecrets = 0;
 	memset(a->secrets, 0, sizeof a->secrets);

@@ -1,4 +1,5 @@
 #include "base64.h"
+#include "wipe.h"
 
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -92,4 +93,13 @@ long base64_decode(unsigned char *out, size_t cap, const char *in, size_t len,
 	if (acc != 0)
 		return -1;
 	return (long)o;
+}
+
+int base64_is_key32(const char *in, size_t len)
+{
+	unsigned char v[48];
+	long n = base64_decode(v, sizeof v, in, len, BASE64_PAD);
+
+	wipe(v, sizeof v);
+	return n == 32;
 }

@@ -24,4 +24,8 @@ void base64_encode(char *out, const unsigned char *in, size_t n, enum base64_pad
 long base64_decode(unsigned char *out, size_t cap, const char *in, size_t len,
 		   enum base64_pad pad);
 
+/* Nonzero when in[0..len) is padded standard base64 of exactly 32 bytes
+ * (a secretbox key, a cluster secret); the decoded bytes are wiped. */
+int base64_is_key32(const char *in, size_t len);
+
 #endif

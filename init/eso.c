@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "textbuf.h"
+#include "wipe.h"
 
 
 static void put_q(struct textbuf *w, const char *s)
@@ -26,11 +27,6 @@ static void put_q(struct textbuf *w, const char *s)
 }
 
 
-static void wipe(char *p, size_t n)
-{
-	for (volatile char *v = p; v < p + n; v++)
-		*v = 0;
-}
 
 static const char *or_default(const char *s, const char *dflt)
 {

@@ -46,7 +46,6 @@ static size_t trimmed(const char *s, size_t n)
 static const char *shape_problem(enum secret_id id, const struct infisical_secret *v,
 				 size_t *secretbox_len)
 {
-	unsigned char key[48];
 	size_t n;
 
 	if (v->len == 0)
@@ -57,16 +56,11 @@ static const char *shape_problem(enum secret_id id, const struct infisical_secre
 		       "expected a Proxmox API token id such as castellan@pve!deploy";
 	case SECRET_PROXMOX_TOKEN_SECRET:
 		return syntax_uuid(v->value, NULL) == 0 ? NULL : "expected a Proxmox API token secret (a UUID)";
-	case SECRET_TALOS_SECRETBOX_KEY: {
-		long got;
+	case SECRET_TALOS_SECRETBOX_KEY:
 		n = trimmed(v->value, v->len);
 		*secretbox_len = n;
-		got = base64_decode(key, sizeof key, v->value, n, BASE64_PAD);
-		for (volatile unsigned char *p = key; p < key + sizeof key; p++)
-			*p = 0;
-		return got == 32 ? NULL : "expected standard base64 of exactly 32 random bytes "
-					  "(head -c 32 /dev/urandom | base64)";
-	}
+		return base64_is_key32(v->value, n) ? NULL : "expected standard base64 of exactly 32 "
+							     "random bytes (head -c 32 /dev/urandom | base64)";
 	case SECRET_ESO_CLIENT_ID:
 		return syntax_uuid(v->value, NULL) == 0 ? NULL : "expected an Infisical client id (a UUID)";
 	default:

@@ -1,5 +1,6 @@
 #include "talos_bundle.h"
 #include "textbuf.h"
+#include "wipe.h"
 #include "base64.h"
 #include "der.h"
 
@@ -15,14 +16,6 @@
 #define BACKDATE 300
 #define DEPTH_MAX 8
 #define PATH_MAX_LEN 96
-
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 /* --- the fields, by their YAML path */
 
@@ -279,15 +272,6 @@ static int read_yaml(struct talos_bundle *b, const char *text, size_t len, struc
 
 /* --- validating */
 
-static int b64_32(const char *s, size_t len)
-{
-	unsigned char v[48];
-	long n = base64_decode(v, sizeof v, s, len, BASE64_PAD);
-
-	wipe(v, sizeof v);
-	return n == 32;
-}
-
 static int token_part(const char *s, int n)
 {
 	for (int i = 0; i < n; i++)
@@ -356,11 +340,11 @@ static int check_values(const struct talos_bundle *b, struct err *e)
 	for (int i = 0; i < NFIELDS; i++)
 		if (!field_at((struct talos_bundle *)b, i)[0])
 			return err_set(e, WHAT ": %s is required", fields[i].path);
-	if (!b64_32(b->cluster_secret, strlen(b->cluster_secret)))
+	if (!base64_is_key32(b->cluster_secret, strlen(b->cluster_secret)))
 		return err_set(e, WHAT ": cluster.secret is not standard base64 of 32 bytes");
 	if (!token_ok(b->bootstrap_token))
 		return err_set(e, WHAT ": secrets.bootstraptoken is not of the form [a-z0-9]{6}.[a-z0-9]{16}");
-	if (!b64_32(b->secretbox, strlen(b->secretbox)))
+	if (!base64_is_key32(b->secretbox, strlen(b->secretbox)))
 		return err_set(e, WHAT ": secrets.secretboxencryptionsecret is not standard base64 of 32 bytes");
 	return 0;
 }
@@ -481,7 +465,7 @@ int talos_bundle_generate(struct talos_bundle *b, const char *secretbox, size_t 
 			  const br_prng_class **rng, struct err *e)
 {
 	memset(b, 0, sizeof *b);
-	if (len >= TB_VALUE_MAX || !b64_32(secretbox, len))
+	if (len >= TB_VALUE_MAX || !base64_is_key32(secretbox, len))
 		return err_set(e, WHAT ": the secretbox key is not standard base64 of 32 bytes");
 	memcpy(b->secretbox, secretbox, len);
 	random_b64(b->cluster_id, alphabet == TALOS_ID_URLSAFE, rng);

@@ -1,4 +1,5 @@
 #include "wipealloc.h"
+#include "wipe.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -8,13 +9,6 @@
 
 #define HEADER 16	/* keeps the block 16-byte aligned, as malloc's is */
 
-static void zero(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 void *wipe_malloc(size_t n)
 {
@@ -56,7 +50,7 @@ void wipe_free(void *p)
 	if (!p)
 		return;
 	b = (unsigned char *)p - HEADER;
-	zero(b, size_of(p) + HEADER);
+	wipe(b, size_of(p) + HEADER);
 	free(b);
 }
 

@@ -1,4 +1,5 @@
 #include "x509.h"
+#include "wipe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,14 +23,6 @@ static const uint32_t OID_CLIENT_AUTH[] = { 1, 3, 6, 1, 5, 5, 7, 3, 2 };
 
 /* A PKCS#1 RSA-4096 key is about 2350 bytes of DER. */
 #define KEY_DER_MAX 2600
-
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
 
 void x509_key_wipe(struct x509_key *k)
 {

@@ -14,7 +14,7 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 command -v age >/dev/null || { echo "not ok - age is not installed"; echo "age: 0 passed, 1 failed"; exit 1; }
 
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined \
-  -fno-sanitize-recover=all -Iinit -I"$deps/host/include" tests/age/agetool.c init/age.c \
+  -fno-sanitize-recover=all -Iinit -I"$deps/host/include" tests/age/agetool.c init/age.c init/wipe.c \
   init/base64.c init/bech32.c init/err.c -L"$deps/host/lib" -lbearssl -o "$tool" ||
   { echo "age: 0 passed, 1 failed"; exit 1; }
 

@@ -10,7 +10,7 @@ out=$b/fuzz
 mkdir -p "$out/corpus"
 
 clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinit -I"$deps/host/include" \
-  tests/fuzz/fuzz_age.c init/age.c init/base64.c init/bech32.c init/err.c \
+  tests/fuzz/fuzz_age.c init/age.c init/wipe.c init/base64.c init/bech32.c init/err.c \
   -L"$deps/host/lib" -lbearssl -o "$out/fuzz_age" || { echo "fuzz: 0 passed, 1 failed"; exit 1; }
 
 # Seeds: files the real age tool made, armored and binary, to the fuzzer's key.

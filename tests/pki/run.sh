@@ -17,7 +17,7 @@ command -v go >/dev/null || give_up "go is installed"
 # The driver links the modules as the unit tests build them (host gcc,
 # AddressSanitizer), so the real tools exercise the sanitized code.
 objs=()
-for m in talos_bundle textbuf x509 der base64 arena err; do objs+=("$b/unit/obj/$m.o"); done
+for m in talos_bundle textbuf wipe x509 der base64 arena err; do objs+=("$b/unit/obj/$m.o"); done
 make --no-print-directory B="$b" "${objs[@]}" > "$t/make.log" 2>&1 || { cat "$t/make.log"; give_up "the PKI modules build"; }
 deps=$(scripts/build-deps.sh --dir)
 gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
