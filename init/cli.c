@@ -21,7 +21,7 @@ int cli_usage(void)
 	      "       castellan check [--identity KEY [--live [--resolve HOST:PORT:ADDR]\n"
 	      "                       [--deadline SECONDS]]] USER-DATA\n"
 	      "       castellan plan --identity KEY --live [--resolve HOST:PORT:ADDR] USER-DATA\n"
-	      "       castellan render USER-DATA --out DIR [--reveal]\n"
+	      "       castellan render [--identity KEY --live [--resolve HOST:PORT:ADDR]] USER-DATA --out DIR [--reveal]\n"
 	      "       castellan cidata -o OUT.iso USER-DATA [--meta-data FILE]\n"
 	      "                        [--network-config FILE]\n",
 	      stderr);

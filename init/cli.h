@@ -5,7 +5,7 @@
  *   castellan seal -r RECIPIENT... [--not-after T] [--vm-uuid U] [-o FILE] [INPUT]
  *   castellan check [--identity KEY [--live]] USER-DATA   (cmd_check.c)
  *   castellan plan --identity KEY --live USER-DATA         (cmd_plan.c)
- *   castellan render USER-DATA --out DIR [--reveal]         (cmd_render.c)
+ *   castellan render [--identity KEY --live] USER-DATA --out DIR [--reveal]  (cmd_render.c)
  *   castellan cidata -o OUT.iso USER-DATA [--meta-data F] [--network-config F]  (cmd_cidata.c)
  *
  * Output goes to stdout, problems to stderr as one sentence each; the

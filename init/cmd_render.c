@@ -1,15 +1,20 @@
-/* castellan render USER-DATA --out DIR [--reveal]: every node's machine
- * config, as the appliance would render it for a brand-new cluster.
+/* castellan render [--identity KEY --live [--resolve H:P:A]] USER-DATA
+ *                  --out DIR [--reveal]
+ * Every node's machine config and cidata ISO, as a run would make them.
  *
- * Offline (the only mode so far) it uses a throwaway bundle made on the
- * spot and well-formed stand-ins for the Infisical secrets, each saying it
- * is not real. Secret values are masked ("[redacted]") unless --reveal is
- * given; the cidata ISOs and the bundle (secrets.yaml, talosctl's
- * format) carry the real bytes, so they are written only with --reveal,
- * mode 0600.
+ * Offline it uses a throwaway bundle made on the spot and well-formed
+ * stand-ins for the Infisical secrets, each saying it is not real, and
+ * renders for a brand-new cluster. With --live it opens the identity,
+ * takes the secrets from Infisical (TALOS_SECRETS too, when there is one)
+ * and the Proxmox plan decides init versus controlplane; nothing is
+ * changed or stored. Secret values are masked ("[redacted]") unless
+ * --reveal is given; the cidata ISOs and the bundle (secrets.yaml,
+ * talosctl's format) carry the real bytes, so they are written only with
+ * --reveal, mode 0600.
  */
 #include "arena.h"
 #include "cli.h"
+#include "cli_live.h"
 #include "desc.h"
 #include "forge.h"
 #include "io.h"
@@ -24,10 +29,11 @@
 
 /* base64 of "castellan-offline-not-a-real-key": 32 bytes, as Talos needs. */
 #define FAKE_SECRETBOX "Y2FzdGVsbGFuLW9mZmxpbmUtbm90LWEtcmVhbC1rZXk="
+#define FAKE_ESO_SECRET "offline-eso-client-secret-not-real"
 
 struct render_opts {
-	const char *path, *out;
-	int reveal;
+	const char *path, *out, *keyfile, *resolve;
+	int reveal, live;
 };
 
 static int parse_args(struct render_opts *o, int argc, char **argv)
@@ -36,14 +42,20 @@ static int parse_args(struct render_opts *o, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
 			o->out = argv[++i];
+		else if (strcmp(argv[i], "--identity") == 0 && i + 1 < argc)
+			o->keyfile = argv[++i];
+		else if (strcmp(argv[i], "--resolve") == 0 && i + 1 < argc)
+			o->resolve = argv[++i];
 		else if (strcmp(argv[i], "--reveal") == 0)
 			o->reveal = 1;
+		else if (strcmp(argv[i], "--live") == 0)
+			o->live = 1;
 		else if (argv[i][0] == '-' || o->path)
 			return -1;
 		else
 			o->path = argv[i];
 	}
-	return o->path && o->out ? 0 : -1;
+	return o->path && o->out && o->live == (o->keyfile != NULL) ? 0 : -1;
 }
 
 static int write_out(const char *dir, const char *name, const char *ext, const void *buf,
@@ -77,55 +89,95 @@ static int render_nodes(struct forge *f, const struct render_opts *o)
 	return 0;
 }
 
-static int render_offline(const struct desc *d, const struct render_opts *o)
+/* The bundle is written when it is the one the cluster has or would get:
+ * offline (throwaway anyway) or loaded from Infisical, never a live
+ * stand-in for the one the appliance will generate. */
+static int write_bundle(struct forge *f, const struct render_opts *o)
 {
-	struct forge_secrets s = { FAKE_SECRETBOX, strlen(FAKE_SECRETBOX), NULL, 0,
-				   "offline-eso-client-id-not-real",
-				   "offline-eso-client-secret-not-real", "offline" };
+	struct err e;
+	size_t len;
+	const char *yaml;
+
+	if (!o->reveal || (o->live && f->generated))
+		return 0;
+	if (!(yaml = forge_bundle_yaml(f, &len, &e)))
+		return cli_fail("%s", e.msg);
+	if (write_out(o->out, "secrets", "yaml", yaml, len))
+		return 1;
+	printf("%s/secrets.yaml\n", o->out);
+	return 0;
+}
+
+/* new_cluster < 0: as the forge decides (a new cluster). */
+static int render_with(const struct desc *d, struct arena *a, const struct forge_secrets *s,
+		       int new_cluster, const struct render_opts *o)
+{
 	unsigned char seed[48];
 	br_hmac_drbg_context rng;
 	struct forge *f = calloc(1, sizeof *f);
-	struct arena a = { 0 };
 	struct err e;
 	int rc = 1;
 
 	if (!f)
 		return cli_fail("out of memory");
 	if (io_random(seed, sizeof seed) < 0) {
-		rc = cli_fail("getrandom: %s", strerror(errno));
-		goto out;
+		free(f);
+		return cli_fail("getrandom: %s", strerror(errno));
 	}
 	br_hmac_drbg_init(&rng, &br_sha256_vtable, seed, sizeof seed);
 	memset(seed, 0, sizeof seed);
-	if (arena_open(&a, 16 << 20, &e) < 0 || arena_register(&a, s.eso_client_secret,
-								strlen(s.eso_client_secret)) < 0 ||
-	    forge_open(f, d, &a, &s, (long long)time(NULL), &rng.vtable, &e) < 0) {
+	if (forge_open(f, d, a, s, (long long)time(NULL), &rng.vtable, &e) < 0) {
 		rc = cli_fail("%s", e.msg);
-		goto out;
-	}
-	if (mkdir(o->out, 0700) < 0 && errno != EEXIST) {
+	} else if (mkdir(o->out, 0700) < 0 && errno != EEXIST) {
 		rc = cli_fail("creating %s: %s", o->out, strerror(errno));
-		goto out;
+	} else {
+		if (new_cluster >= 0)
+			f->new_cluster = new_cluster;
+		printf("rendered for %s cluster with %s%s:\n", f->new_cluster ? "a new" : "an existing",
+		       !o->live ? "a throwaway bundle and stand-in secrets" : f->generated ?
+		       "Infisical's secrets and a throwaway bundle (the run generates the real one)" :
+		       "Infisical's secrets and its TALOS_SECRETS bundle",
+		       o->reveal ? "" : " (values masked; --reveal writes them, the bundle and the cidata ISOs)");
+		rc = write_bundle(f, o) || render_nodes(f, o);
 	}
-	printf("rendered for a new cluster with a throwaway bundle and stand-in secrets%s:\n",
-	       o->reveal ? "" : " (values masked; --reveal writes them, the bundle and the cidata ISOs)");
-	if (o->reveal) {
-		size_t len;
-		const char *yaml = forge_bundle_yaml(f, &len, &e);
-		if (!yaml) {
-			rc = cli_fail("%s", e.msg);
-			goto out;
-		}
-		if (write_out(o->out, "secrets", "yaml", yaml, len))
-			goto out;
-		printf("%s/secrets.yaml\n", o->out);
-	}
-	rc = render_nodes(f, o);
-out:
-	arena_close(&a);
 	memset(&rng, 0, sizeof rng);
 	free(f);
 	return rc;
+}
+
+static int render_offline(const struct desc *d, const struct render_opts *o)
+{
+	struct forge_secrets s = { FAKE_SECRETBOX, strlen(FAKE_SECRETBOX), NULL, 0,
+				   "offline-eso-client-id-not-real", FAKE_ESO_SECRET, "offline" };
+	struct arena a = { 0 };
+	struct err e;
+	int rc;
+
+	if (arena_open(&a, 16 << 20, &e) < 0 ||
+	    arena_register(&a, FAKE_ESO_SECRET, strlen(FAKE_ESO_SECRET)) < 0)
+		rc = cli_fail("%s", e.msg);
+	else
+		rc = render_with(d, &a, &s, -1, o);
+	arena_close(&a);
+	return rc;
+}
+
+static int render_live(const struct desc *d, const struct render_opts *o)
+{
+	struct cli_live l;
+	int rc = cli_live_open(&l, d, o->keyfile);
+
+	if (rc == 0 && (rc = cli_live_plan(&l, d, o->resolve)) == 0) {
+		const struct cluster_secrets *cs = &l.fetch.secrets;
+		const struct infisical_secret *ts = cs->s[SECRET_TALOS_SECRETS];
+		struct forge_secrets s = { cs->s[SECRET_TALOS_SECRETBOX_KEY]->value,
+					   cs->secretbox_len, ts ? ts->value : NULL,
+					   ts ? strlen(ts->value) : 0,
+					   cs->s[SECRET_ESO_CLIENT_ID]->value,
+					   cs->s[SECRET_ESO_CLIENT_SECRET]->value, "preview" };
+		rc = render_with(d, &l.arena, &s, plan_cluster_is_new(l.plan, d), o);
+	}
+	return cli_live_close(&l, rc);
 }
 
 int cmd_render(int argc, char **argv)
@@ -138,7 +190,7 @@ int cmd_render(int argc, char **argv)
 		return cli_usage();
 	if (!(d = cli_load_desc(o.path)))
 		return 1;
-	rc = render_offline(d, &o);
+	rc = o.live ? render_live(d, &o) : render_offline(d, &o);
 	cli_desc_free(d);
 	return rc;
 }

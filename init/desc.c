@@ -238,11 +238,14 @@ static int parse_secret_names(struct ydoc *y, yaml_node_t *inf, const char *path
 			      struct desc_secret_names *n, struct err *e)
 {
 	static const char *const keys[] = { "proxmox_token_id", "proxmox_token_secret",
-		"talos_secretbox_key", "eso_client_id", "eso_client_secret", "talos_secrets", NULL };
+		"talos_secretbox_key", "eso_client_id", "eso_client_secret", "talos_secrets",
+		"talosconfig", "kubeconfig", NULL };
 	char *const slots[] = { n->proxmox_token_id, n->proxmox_token_secret,
-		n->talos_secretbox_key, n->eso_client_id, n->eso_client_secret, n->talos_secrets };
+		n->talos_secretbox_key, n->eso_client_id, n->eso_client_secret, n->talos_secrets,
+		n->talosconfig, n->kubeconfig };
 	static const char *const defaults[] = { "PROXMOX_TOKEN_ID", "PROXMOX_TOKEN_SECRET",
-		"TALOS_SECRETBOX_KEY", "ESO_CLIENT_ID", "ESO_CLIENT_SECRET", "TALOS_SECRETS" };
+		"TALOS_SECRETBOX_KEY", "ESO_CLIENT_ID", "ESO_CLIENT_SECRET", "TALOS_SECRETS",
+		"TALOSCONFIG", "KUBECONFIG" };
 	char p[YPATH_MAX];
 	int bad, i;
 	yaml_node_t *m;

@@ -51,6 +51,8 @@ struct desc_secret_names {
 	char eso_client_id[DESC_NAME];
 	char eso_client_secret[DESC_NAME];
 	char talos_secrets[DESC_NAME];
+	char talosconfig[DESC_NAME];	/* written back: the handback */
+	char kubeconfig[DESC_NAME];
 };
 
 struct desc_infisical {

@@ -6,6 +6,17 @@
 static const char *const action_names[] = { "create", "keep", "start", "replace", "destroy",
 					    "leave" };
 
+int plan_cluster_is_new(const struct plan *p, const struct desc *d)
+{
+	for (int i = 0; i < p->n; i++) {
+		const struct plan_step *s = &p->steps[i];
+		if (s->node >= 0 && d->cluster.nodes[s->node].role == ROLE_CONTROLPLANE &&
+		    (s->action == PLAN_KEEP || s->action == PLAN_START))
+			return 0;
+	}
+	return 1;
+}
+
 const char *plan_action_name(enum plan_action a)
 {
 	return action_names[a];

@@ -61,6 +61,11 @@ int plan_marker_owns(const char *description, const char *cluster);
 int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, int nvms,
 	      struct err *e);
 
+/* Nonzero when no described control plane survives the plan: etcd starts
+ * anew and the first control plane bootstraps it. A node replacing a lost
+ * one must join, never bootstrap. */
+int plan_cluster_is_new(const struct plan *p, const struct desc *d);
+
 const char *plan_action_name(enum plan_action a);
 
 /* The plan as a table, one row per step, into out. */

@@ -1,6 +1,7 @@
 #include "run.h"
 #include "boot.h"
 #include "io.h"
+#include "ipv4.h"
 #include "clock.h"
 #include "modules.h"
 #include "net.h"
@@ -134,19 +135,6 @@ static int stage_plan(struct run *r)
 	return 0;
 }
 
-/* The etcd cluster is new unless a described control plane survives: a
- * node replacing a lost one must join, never bootstrap. */
-static int cluster_is_new(const struct plan *p, const struct desc *d)
-{
-	for (int i = 0; i < p->n; i++) {
-		const struct plan_step *s = &p->steps[i];
-		if (s->node >= 0 && d->cluster.nodes[s->node].role == ROLE_CONTROLPLANE &&
-		    (s->action == PLAN_KEEP || s->action == PLAN_START))
-			return 0;
-	}
-	return 1;
-}
-
 /* Names the canary keys of this run: [a-z0-9]{8}. */
 static void run_id(struct run *r, char out[RUN_ID_LEN + 1])
 {
@@ -193,7 +181,11 @@ static int stage_pki(struct run *r)
 	if (forge_open(r->forge, r->desc, &r->arena, &s, (long long)time(NULL), &r->rng.vtable,
 		       &r->err) < 0)
 		return -1;
-	r->forge->new_cluster = cluster_is_new(r->plan, r->desc);
+	r->forge->new_cluster = plan_cluster_is_new(r->plan, r->desc);
+	if (ts && strcmp(r->forge->bundle->secretbox, r->forge->secretbox) != 0)
+		log_warn(&r->log, "pki", "TALOS_SECRETS holds another secretbox key than %s; the "
+			 "configs use %s", secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETBOX_KEY),
+			 secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETBOX_KEY));
 	log_info(&r->log, "pki", "%s; %s cluster; run id %s",
 		 ts ? "Talos secrets bundle loaded from Infisical" : "new Talos secrets bundle",
 		 r->forge->new_cluster ? "a new" : "an existing", id);
@@ -209,6 +201,47 @@ static int stage_deliver(struct run *r)
 	log_info(&r->log, "deliver", "%d VMs created, %d destroyed, %d started",
 		 r->deliver.created, r->deliver.destroyed, r->deliver.started);
 	return 0;
+}
+
+/* The operator's way in, written back to Infisical (shared/DESIGN.md §1
+ * "handback"): client certificates issued by the cluster's CAs, new on
+ * every run. A talosctl bundle whose os CA is Ed25519 cannot sign the
+ * talosconfig here: that is said, and the kubeconfig still goes back. */
+static int hand_back(struct run *r, const char *name, long n, char *text)
+{
+	if (n < 0) {
+		log_warn(&r->log, "handback", "%s", r->err.msg);
+		return 0;
+	}
+	if (arena_register(&r->arena, text, (size_t)n) < 0)
+		return err_set(&r->err, "the secret arena's table is full");
+	if (infisical_put(&r->fetch.infisical, name, text, &r->err) < 0)
+		return -1;
+	log_info(&r->log, "handback", "stored %s in Infisical", name);
+	return 0;
+}
+
+static int stage_handback(struct run *r)
+{
+	const struct desc *d = r->desc;
+	const struct desc_secret_names *names = &d->infisical.secrets;
+	static char ips[DESC_MAX_NODES][IPV4_STRLEN];
+	const char *endpoints[DESC_MAX_NODES];
+	struct talos_handback h = { d->cluster.name, endpoints, 0, d->cluster.endpoint.text,
+				    (long long)time(NULL), 0, &r->rng.vtable };
+	size_t cap = 64 * 1024;
+	char *talosconfig = arena_alloc(&r->arena, cap), *kubeconfig = arena_alloc(&r->arena, cap);
+
+	if (!talosconfig || !kubeconfig)
+		return err_set(&r->err, "the arena has no room for the handback");
+	for (int i = 0; i < d->cluster.nnodes; i++)
+		if (d->cluster.nodes[i].role == ROLE_CONTROLPLANE)
+			endpoints[h.nendpoints++] = ipv4_format(d->cluster.nodes[i].ip, ips[i]);
+	if (hand_back(r, names->talosconfig, talos_bundle_talosconfig(r->forge->bundle, &h,
+			talosconfig, cap, &r->err), talosconfig) < 0)
+		return -1;
+	return hand_back(r, names->kubeconfig, talos_bundle_kubeconfig(r->forge->bundle, &h,
+			 kubeconfig, cap, &r->err), kubeconfig);
 }
 
 static const struct stage {
@@ -228,6 +261,7 @@ static const struct stage {
 	{ "plan", stage_plan },
 	{ "pki", stage_pki },
 	{ "deliver", stage_deliver },
+	{ "handback", stage_handback },
 };
 
 /* Zero every secret before the machine stops, whatever the outcome. */

@@ -36,7 +36,7 @@ spki_of() {
 link_driver() {
   local deps objs
   deps=$(scripts/build-deps.sh --dir)
-  objs=$(ls "$b"/obj/*.o | grep -v -e '/main.o$' -e '/cmd_' -e '/cli.o$' -e '/run.o$')
+  objs=$(ls "$b"/obj/*.o | grep -v -e '/main.o$' -e '/cmd_' -e '/cli[a-z_]*.o$' -e '/run.o$')
   musl-gcc -std=c11 -D_GNU_SOURCE -static -Iinit -I"$deps/musl/include" "$1" $objs \
     -L"$deps/musl/lib" -lcurl -lbearssl -lcjson -lyaml -lpthread -o "$2" 2> "$t/cc.log" ||
     { cat "$t/cc.log"; give_up "$1 links"; }

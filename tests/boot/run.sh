@@ -175,6 +175,29 @@ for x in json.load(sys.stdin)["secrets"]:
     if x["key"] == "TALOS_SECRETS":
         print([l.split(":", 1)[1].strip() for l in x["value"].splitlines() if l.startswith("    secret:")][0])')")
 [ -n "${planted[-1]}" ] && ok "a: TALOS_SECRETS is in Infisical" || not_ok "a: TALOS_SECRETS is in Infisical"
+# The handback: each client certificate verifies against its CA, as
+# talosctl and kubectl would check it; its key joins the planted values.
+expect 1 "a: the talosconfig is handed back" 'handback: stored TALOSCONFIG in Infisical'
+expect 1 "a: the kubeconfig is handed back" 'handback: stored KUBECONFIG in Infisical'
+tw state | python3 -c '
+import base64, json, re, sys
+out = sys.argv[1]
+v = {x["key"]: x["value"] for x in json.load(sys.stdin)["secrets"]}
+def field(text, name):
+    return base64.b64decode(re.search(r"(?m)^\s*" + name + r": (\S+)$", text).group(1))
+for secret, ca, crt, key in (("TALOSCONFIG", "ca", "crt", "key"),
+        ("KUBECONFIG", "certificate-authority-data", "client-certificate-data", "client-key-data")):
+    t = v.get(secret, "")
+    if not t:
+        continue
+    open(f"{out}/{secret}.ca", "wb").write(field(t, ca))
+    open(f"{out}/{secret}.crt", "wb").write(field(t, crt))
+    print(re.search(r"(?m)^\s*" + key + r": (\S+)$", t).group(1))' "$logs" > "$logs/handback.keys"
+for s in TALOSCONFIG KUBECONFIG; do
+	openssl verify -purpose sslclient -CAfile "$logs/$s.ca" "$logs/$s.crt" >/dev/null 2>&1 &&
+		ok "a: the $s client certificate verifies against its CA" || not_ok "a: the $s client certificate verifies against its CA"
+done
+while read -r k; do planted+=("$k"); done < "$logs/handback.keys"
 no_secrets a
 powered_off a
 json_ok a describe info 'cluster castle: '
@@ -199,6 +222,7 @@ expect 1 "c: summary printed" "$summary"
 expect 1 "c: the bundle stored by run a is loaded" 'pki: Talos secrets bundle loaded from Infisical; an existing cluster'
 expect 5 "c: the plan keeps every running VM" 'plan: 1[12]0[1-3] .* keep     owned, running$'
 expect 1 "c: a second run changes nothing" 'run: done: 0 VMs created, 0 destroyed, 0 started'
+expect 1 "c: the handback is issued again" 'handback: stored KUBECONFIG in Infisical'
 no_secrets c
 powered_off c
 show_console c

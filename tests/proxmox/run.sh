@@ -20,6 +20,26 @@ grep -q '^1101 .*controlplane  pve1 ' <<<"$out" && grep -q '^1102 .*controlplane
 grep -q 'legacy-router' <<<"$out" && bad "the plan mentions the foreign VM" || ok "the foreign VM is not in the plan"
 [ "$(vms_now)" = "$before" ] && ok "planning changed nothing on Proxmox" || bad "planning changed the VMs"
 
+# castellan render --live: Infisical's secrets, the plan's view of the cluster.
+render() { out=$("$bin" render --identity "$t/key.txt" --live --resolve "pve.twin:$port:127.0.0.1" "$@" 2>&1); rc=$?; }
+render "$t/fresh.yaml" --out "$t/r0"
+[ $rc -eq 1 ] && grep -q 'castellan.eso.project: is required when castellan.infisical.project is a project id' <<<"$out" &&
+  ok "render --live asks for the ESO project slug when the project is given by id" || bad "render without eso.project (rc $rc): $out"
+sed 's/^  talos: /  eso: {project: homelab}\n  talos: /' "$t/fresh.yaml" > "$t/fresh-eso.yaml"
+c -X DELETE "$ctl/requests" >/dev/null
+render "$t/fresh-eso.yaml" --out "$t/r1" --reveal
+eso_secret=7aeac9c0b0c8ce27a9152a4d23273ba17c27cad20ac48eedbd40c696990f7c98
+[ $rc -eq 0 ] && grep -q '^rendered for a new cluster with Infisical.s secrets and a throwaway bundle' <<<"$out" &&
+  grep -q '  type: init' "$t/r1/cp1.yaml" && grep -q "$(printf %s "$eso_secret" | base64 -w0)" "$t/r1/cp1.yaml" &&
+  [ ! -e "$t/r1/secrets.yaml" ] && [ -s "$t/r1/w3.iso" ] &&
+  ok "render --live --reveal: Infisical's ESO identity in the control planes, cp1 init, ISOs; no stand-in bundle written" ||
+  bad "render --live (rc $rc): $out"
+[ "$(c "$ctl/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["method"] != "GET"))')" = 0 ] &&
+  [ "$(vms_now)" = "$before" ] && ok "render --live changes nothing on Proxmox" || bad "render --live changed Proxmox"
+render "$t/fresh-eso.yaml" --out "$t/r2"
+! grep -rqF -e "$(printf %s "$eso_secret" | base64 -w0)" -e "$eso_secret" "$t/r2" && grep -q '\[redacted\]' "$t/r2/cp1.yaml" &&
+  ! ls "$t/r2"/*.iso >/dev/null 2>&1 && ok "render --live without --reveal masks every secret and writes no ISO" || bad "render --live masked: $out"
+
 userdata "$t/ca.yaml" castle reconcile "    ca: |
 $(sed 's/^/      /' "$t/twin/ca.pem")"
 plan "$t/ca.yaml"

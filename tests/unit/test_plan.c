@@ -55,6 +55,7 @@ static void fresh_and_second_run(void)
 
 	CHECK(plan_make(&p, &d, NULL, 0, &e) == 0);
 	CHECK(p.n == 5 && count(PLAN_CREATE) == 5);
+	CHECK(plan_cluster_is_new(&p, &d));
 	/* round robin, except cp3 which names its host */
 	CHECK_STR(p.steps[0].pve_node, "pve1");
 	CHECK_STR(p.steps[1].pve_node, "pve2");
@@ -73,6 +74,13 @@ static void fresh_and_second_run(void)
 	vms[5] = vm(100, "pihole", "pve1", "running", 0);
 	CHECK(plan_make(&p, &d, vms, 6, &e) == 0);
 	CHECK(p.n == 5 && count(PLAN_KEEP) == 5);
+	CHECK(!plan_cluster_is_new(&p, &d));
+	/* only cp2 survives: the lost ones join it, none bootstraps */
+	CHECK(plan_make(&p, &d, &vms[1], 1, &e) == 0);
+	CHECK(!plan_cluster_is_new(&p, &d));
+	/* only workers survive: etcd is gone, cp1 bootstraps a new one */
+	CHECK(plan_make(&p, &d, &vms[3], 2, &e) == 0);
+	CHECK(plan_cluster_is_new(&p, &d));
 	/* a stopped one is started where it is; a renamed one is replaced */
 	vms[3] = vm(1201, "w1", "pve2", "stopped", 1);
 	vms[4] = vm(1202, "old-w2", "pve1", "running", 1);
