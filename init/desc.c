@@ -659,7 +659,7 @@ static int parse_eso(struct desc *d, yaml_node_t *c, struct err *e)
 static int parse_castellan(struct desc *d, yaml_node_t *c, struct err *e)
 {
 	static const char *const keys[] = { "identity", "infisical", "proxmox", "talos", "cluster",
-		"eso", "mode", "on_success", "on_failure", NULL };
+		"eso", "mode", "verify_timeout", "on_success", "on_failure", NULL };
 	int mode = MODE_RECONCILE, ok = ACTION_POWEROFF, fail = ACTION_POWEROFF;
 
 	if (ymap_check(&d->yaml, c, "castellan", keys, e) < 0 ||
@@ -667,6 +667,8 @@ static int parse_castellan(struct desc *d, yaml_node_t *c, struct err *e)
 	    parse_proxmox(d, c, e) < 0 || parse_talos(d, c, e) < 0 ||
 	    parse_cluster(d, c, e) < 0 || parse_eso(d, c, e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "mode", 0, desc_mode_names, &mode, e) < 0 ||
+	    yget_long(&d->yaml, c, "castellan", "verify_timeout", 0, 10, 86400, &d->verify_timeout,
+		      e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "on_success", 0, desc_action_names, &ok, e) < 0 ||
 	    yget_enum(&d->yaml, c, "castellan", "on_failure", 0, desc_action_names, &fail, e) < 0)
 		return -1;
@@ -681,6 +683,7 @@ int desc_parse(struct desc *d, const char *user_data, size_t len, struct err *e)
 	yaml_node_t *root, *c;
 
 	memset(d, 0, sizeof *d);
+	d->verify_timeout = DESC_VERIFY_TIMEOUT;
 	if (ydoc_load(&d->yaml, user_data, len, "user-data", e) < 0)
 		return -1;
 	root = ydoc_root(&d->yaml);

@@ -29,6 +29,9 @@
 #define DESC_URL 256
 #define DESC_PEM 16384
 #define DESC_IDENTITY 16384
+/* An install from the Talos ISO, a reboot and etcd's bootstrap take
+ * minutes; under nested virtualisation many. */
+#define DESC_VERIFY_TIMEOUT 1800
 
 enum desc_role { ROLE_CONTROLPLANE, ROLE_WORKER };
 enum desc_mode { MODE_RECONCILE, MODE_REBUILD };
@@ -134,6 +137,7 @@ struct desc {
 	struct desc_cluster cluster;
 	struct desc_eso eso;
 	enum desc_mode mode;
+	long verify_timeout;		/* seconds the nodes have to answer */
 	enum desc_action on_success;
 	enum desc_action on_failure;
 };

@@ -6,6 +6,7 @@
 #include "modules.h"
 #include "net.h"
 #include "power.h"
+#include "reach.h"
 #include "unseal.h"
 #include "version.h"
 
@@ -203,6 +204,61 @@ static int stage_deliver(struct run *r)
 	return 0;
 }
 
+#define VERIFY_POLL_MS 5000
+#define VERIFY_CONNECT_MS 3000
+
+static unsigned node_port(const struct desc_node *n)
+{
+	return n->role == ROLE_CONTROLPLANE ? 6443 : 10250;
+}
+
+/* Names every node still silent, for the one sentence of a timeout. */
+static int silent(struct run *r, const char *up)
+{
+	const struct desc *d = r->desc;
+	char list[400] = "", ip[IPV4_STRLEN];
+
+	for (int i = 0; i < d->cluster.nnodes; i++)
+		if (!up[i])
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s (%s:%u)",
+				 list[0] ? ", " : "", d->cluster.nodes[i].name,
+				 ipv4_format(d->cluster.nodes[i].ip, ip), node_port(&d->cluster.nodes[i]));
+	return err_set(&r->err, "no answer within %ld s from %s: a node that did not boot on its "
+		       "config listens on neither port (its serial console on Proxmox says why)",
+		       d->verify_timeout, list);
+}
+
+/* Proof of life, step 2 of shared/DESIGN.md §3: every node answers on the
+ * port that only a configured node opens. Until then the cidata ISOs must
+ * stay: the cleanup after this is what deletes them. */
+static int stage_verify(struct run *r)
+{
+	const struct desc *d = r->desc;
+	char up[DESC_MAX_NODES] = { 0 }, ip[IPV4_STRLEN];
+	long start = clock_ms();
+	int left = d->cluster.nnodes;
+
+	for (;;) {
+		for (int i = 0; i < d->cluster.nnodes; i++) {
+			const struct desc_node *n = &d->cluster.nodes[i];
+			if (up[i] || reach_tcp(n->ip, node_port(n), VERIFY_CONNECT_MS) < 0)
+				continue;
+			up[i] = 1;
+			left--;
+			log_info(&r->log, "verify", "%s answers on %s:%u after %ld s", n->name,
+				 ipv4_format(n->ip, ip), node_port(n), (clock_ms() - start) / 1000);
+		}
+		if (!left)
+			break;
+		if (clock_ms() - start > d->verify_timeout * 1000)
+			return silent(r, up);
+		clock_sleep_ms(VERIFY_POLL_MS);
+	}
+	log_warn(&r->log, "verify", "every node answers; the ESO canary round trip "
+		 "(shared/DESIGN.md §3) is not built yet");
+	return 0;
+}
+
 /* The operator's way in, written back to Infisical (shared/DESIGN.md §1
  * "handback"): client certificates issued by the cluster's CAs, new on
  * every run. A talosctl bundle whose os CA is Ed25519 cannot sign the
@@ -261,6 +317,7 @@ static const struct stage {
 	{ "plan", stage_plan },
 	{ "pki", stage_pki },
 	{ "deliver", stage_deliver },
+	{ "verify", stage_verify },
 	{ "handback", stage_handback },
 };
 
@@ -297,7 +354,8 @@ static void __attribute__((noreturn)) fail(struct run *r, const char *stage)
 	enum desc_action action = r->have_desc ? r->desc->on_failure : ACTION_POWEROFF;
 
 	log_error(&r->log, stage, "%s", r->err.msg);
-	if (r->delivering)
+	if (r->delivering && (r->deliver.created || r->deliver.destroyed || r->deliver.started ||
+			      r->deliver.nisos))
 		log_error(&r->log, "run", "stopped in stage %s; the Proxmox cluster may be half-way: "
 			  "a new run reads it again and converges", stage);
 	else
@@ -333,10 +391,6 @@ void run_appliance(void)
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++)
 		if (stages[i].fn(&r) < 0)
 			fail(&r, stages[i].name);
-	/* Proof of life (shared/DESIGN.md §3) is not built yet: the run ends
-	 * once every VM's start task succeeded. */
-	log_warn(&r.log, "verify", "not implemented yet: castellan does not wait for the cluster "
-		 "to prove itself");
 	log_info(&r.log, "run", "done: %d VMs created, %d destroyed, %d started",
 		 r.deliver.created, r.deliver.destroyed, r.deliver.started);
 	wipe(&r);

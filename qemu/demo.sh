@@ -7,10 +7,11 @@
 #
 # The ISO is the demo image (make demo-image: a throwaway key in
 # BUILDDIR/demo/identity.key); the sample's identity is sealed to that key
-# when the seed is built. Infisical is the twin, run on this host for the
-# length of the demo (qemu/twin.sh). Console and JSON log are kept in BUILDDIR/demo/.
-# CASTELLAN_DEMO_TIMEOUT
-# (seconds, default 600) bounds the run.
+# when the seed is built. Infisical and Proxmox are the twins, run on this
+# host for the length of the demo (qemu/twin.sh); the simulated Talos nodes
+# answer on QEMU's user network (qemu/run.sh --answer). Console and JSON
+# log are kept in BUILDDIR/demo/. CASTELLAN_DEMO_TIMEOUT (seconds, default
+# 1500) bounds the run.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,19 +22,21 @@ b=$1
 out=$b/demo
 mkdir -p "$out" || die "cannot create $out"
 
-# The Infisical twin stands in for Infisical (qemu/twin.sh).
+# The twins stand in for Infisical and Proxmox (qemu/twin.sh).
 . "$here/twin.sh"
 twin_start "$(dirname "$here")" "$b" "$out/twin" || die "the Infisical twin did not start"
 trap 'kill $TWIN_PID 2>/dev/null; wait $TWIN_PID 2>/dev/null' EXIT
 twin_fixture "$here/sample" "$out/sample" || die "cannot point the sample at the twin"
 "$here/mkseed.sh" "$out/sample" "$out/seed.iso" "$b"
-echo "demo: booting $b/castellan.iso with qemu/sample (TCG, no KVM: expect 15-30 s)"
+echo "demo: booting $b/castellan.iso with qemu/sample against the Infisical and Proxmox twins"
+echo "demo: (TCG, no KVM: expect minutes; most of it is the cluster's new RSA-4096 key)"
 echo "demo: console also in $out/console.log, JSON events in $out/events.jsonl"
 start=$(date +%s.%N)
 rc=0
-"$here/run.sh" --iso "$b/castellan.iso" --seed "$out/seed.iso" --net \
+mapfile -t answers < <(twin_answers "$out/sample/user-data")
+"$here/run.sh" --iso "$b/castellan.iso" --seed "$out/seed.iso" --net "${answers[@]}" \
 	--console "$out/console.log" --json "$out/events.jsonl" \
-	--timeout "${CASTELLAN_DEMO_TIMEOUT:-600}" || rc=$?
+	--timeout "${CASTELLAN_DEMO_TIMEOUT:-1500}" || rc=$?
 end=$(date +%s.%N)
 echo
 awk -v s="$start" -v e="$end" -v rc="$rc" \

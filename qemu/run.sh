@@ -13,6 +13,9 @@
 #   --uefi            q35 + OVMF (a private copy of the VARS), -m 512
 #   --net             user-mode network (QEMU's DHCP gives 10.0.2.15) on a
 #                     virtio-net NIC; default: no NIC at all
+#   --answer IP:PORT  with --net: a TCP connection from the guest to IP:PORT
+#                     (inside 10.0.2.0/24) is accepted, as a booted Talos
+#                     node's port would be (repeatable)
 #   --console FILE    ttyS0 (the console) into FILE as well as stdout
 #   --quiet           ttyS0 not on stdout (only into --console FILE, if any)
 #   --json FILE       a second serial port, ttyS1 (the JSON log), into FILE
@@ -30,7 +33,7 @@ die() { echo "qemu: error: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
 iso= kernel= initrd= append= seed= seed_virtio=0 uefi=0 net=0
-console= quiet=0 json= timeout= mem=
+console= quiet=0 json= timeout= mem= fwd=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--iso) iso=${2:?--iso needs a path}; shift 2 ;;
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--seed-virtio) seed_virtio=1; shift ;;
 	--uefi) uefi=1; shift ;;
 	--net) net=1; shift ;;
+	--answer) fwd+=",guestfwd=tcp:${2:?--answer needs IP:PORT}-cmd:true"; shift 2 ;;
 	--console) console=${2:?--console needs a file}; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--json) json=${2:?--json needs a file}; shift 2 ;;
@@ -106,7 +110,7 @@ fi
 
 if [ "$net" = 1 ]; then
 	# romfile= skips the iPXE option ROM: about a second less under TCG.
-	args+=(-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile=)
+	args+=(-netdev "user,id=net0$fwd" -device virtio-net-pci,netdev=net0,romfile=)
 else
 	args+=(-nic none)
 fi

@@ -54,3 +54,16 @@ if n != 1:
 open(path, "w").write(s)
 PY
 }
+
+# twin_answers USER-DATA: qemu/run.sh --answer arguments for each described
+# node's port (6443 on control planes, 10250 on workers), so the guest sees
+# the simulated nodes come up; a node name given as $2 is left silent.
+twin_answers() {
+	python3 - "$1" "${2:-}" <<'PY'
+import re, sys
+for name, role, ip in re.findall(r"name: (\S+?),\s+role: (\w+),.*?ip: ([0-9.]+)", open(sys.argv[1]).read()):
+    if name != sys.argv[2]:
+        print("--answer")
+        print(f"{ip}:{6443 if role == 'controlplane' else 10250}")
+PY
+}

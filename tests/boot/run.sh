@@ -137,7 +137,8 @@ show_console() {
 summary='describe: cluster castle: 3 control planes, 2 workers'
 
 # --- a: BIOS, good seed on IDE, network
-boot a --seed "$seeds/good.iso" --net
+mapfile -t answers < <(twin_answers "$good/user-data")
+boot a --seed "$seeds/good.iso" --net "${answers[@]}"
 expect + "a: castellan started as PID 1" 'boot: castellan [^ ]+ starting as PID 1'
 expect + "a: kernel modules loaded" 'boot: loaded [1-9][0-9]* kernel modules'
 expect + "a: seed found (IDE CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(iso9660, label cidata\)'
@@ -150,6 +151,7 @@ expect 5 "a: the plan creates all five VMs" 'plan: 1[12]0[1-3] .* create   absen
 expect 1 "a: a new bundle is generated and stored in Infisical first" \
 	'pki: generated a new Talos secrets bundle and stored it in Infisical as TALOS_SECRETS'
 expect 1 "a: five VMs created and started" 'deliver: 5 VMs created, 0 destroyed, 5 started'
+expect 5 "a: every node answers on its port before the cleanup" 'verify: [a-z0-9]+ answers on 10\.0\.2\.2[1-5]:(6443|10250) after [0-9]+ s'
 expect 1 "a: every cidata ISO is ejected and deleted" 'cleanup: every cidata ISO of this run ejected and deleted'
 expect 1 "a: access token revoked at the end" 'cleanup: Infisical access token revoked'
 expect 1 "a: secret memory zeroed" 'wipe: secret memory zeroed'
@@ -215,7 +217,7 @@ json_ok b describe error 'castellan.cluster.nodes[1].ip: '
 show_console b
 
 # --- c: UEFI, good seed, network
-boot c --uefi --seed "$seeds/good.iso" --net
+boot c --uefi --seed "$seeds/good.iso" --net "${answers[@]}"
 expect + "c: castellan started as PID 1 under OVMF" 'boot: castellan [^ ]+ starting as PID 1'
 expect + "c: seed found (AHCI CD-ROM)" 'cidata: seed found on /dev/[a-z0-9]+ \(iso9660, label cidata\)'
 expect 1 "c: summary printed" "$summary"
@@ -223,9 +225,22 @@ expect 1 "c: the bundle stored by run a is loaded" 'pki: Talos secrets bundle lo
 expect 5 "c: the plan keeps every running VM" 'plan: 1[12]0[1-3] .* keep     owned, running$'
 expect 1 "c: a second run changes nothing" 'run: done: 0 VMs created, 0 destroyed, 0 started'
 expect 1 "c: the handback is issued again" 'handback: stored KUBECONFIG in Infisical'
+expect 5 "c: every node answers" 'verify: [a-z0-9]+ answers on '
 no_secrets c
 powered_off c
 show_console c
+
+# --- d: BIOS, good seed, network, but w2 never answers
+mapfile -t answers < <(twin_answers "$good/user-data" w2)
+boot d --seed "$seeds/good.iso" --net "${answers[@]}"
+expect 4 "d: the four other nodes answer" 'verify: [a-z0-9]+ answers on '
+expect 1 "d: the silent node is named, with its address and port" \
+	'verify: error: no answer within 60 s from w2 \(10\.0\.2\.25:10250\): '
+expect 1 "d: the run stops in verify, having changed nothing" 'run: error: stopped in stage verify; nothing was changed'
+expect 1 "d: the access token is still revoked" 'cleanup: Infisical access token revoked'
+no_secrets d
+powered_off d
+show_console d
 
 echo "boot: $passed passed, $failed failed"
 [ "$failed" = 0 ]

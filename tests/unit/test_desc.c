@@ -72,6 +72,8 @@ static void good(const char *base)
 	CHECK(d.cluster.patches[1].target == PATCH_NODE && d.cluster.patches[1].node == 3);
 	CHECK(d.cluster.patches[1].patch && d.cluster.patches[1].patch->type == YAML_MAPPING_NODE);
 	CHECK(d.mode == MODE_RECONCILE && d.on_success == ACTION_POWEROFF && d.on_failure == ACTION_HALT);
+	CHECK(d.verify_timeout == 1800);
+	CHECK_STR(d.eso.project, "homelab");	/* the Infisical project is a slug */
 	desc_summary(&d, s, sizeof s);
 	CHECK_STR(s, "cluster castle: 3 control planes, 2 workers; proxmox https://pve1.lan:8006 "
 		  "(pve1, pve2); talos v1.13.9, kubernetes v1.33.4; mode reconcile");
@@ -175,6 +177,10 @@ static void bad_sections(const char *b)
 	    "castellan.identity: expected an armored age file (-----BEGIN AGE ENCRYPTED FILE-----), as written by castellan seal or age -a");
 	bad(b, "mode: reconcile", "mode: yolo",
 	    "castellan.mode: \"yolo\" is not one of: reconcile, rebuild");
+	bad(b, "on_failure: halt", "on_failure: halt\n  verify_timeout: 5",
+	    "castellan.verify_timeout: 5 is out of range (expected 10 to 86400)");
+	bad(b, "on_failure: halt", "on_failure: halt\n  eso: {version: 2.9}",
+	    "castellan.eso.version: \"2.9\" is not an ESO release such as v2.9.0");
 	bad(b, "on_failure: halt", "on_failure: explode",
 	    "castellan.on_failure: \"explode\" is not one of: poweroff, halt, reboot");
 	bad(b, "target: w1", "target: w9",
@@ -182,7 +188,7 @@ static void bad_sections(const char *b)
 	bad(b, "patch: {machine: {nodeLabels: {disk: fast}}}", "patch: [1]",
 	    "castellan.cluster.patches[1].patch: expected a mapping, found a list");
 	bad(b, "  mode: reconcile", "  moed: reconcile",
-	    "castellan: unknown key \"moed\" (expected one of: identity, infisical, proxmox, talos, cluster, eso, mode, on_success, on_failure)");
+	    "castellan: unknown key \"moed\" (expected one of: identity, infisical, proxmox, talos, cluster, eso, mode, verify_timeout, on_success, on_failure)");
 	bad(b, "castellan:\n", "castellanx:\n",
 	    "user-data: has no castellan: key holding the cluster description");
 	bad(b, "    name: castle", "    name: [castle",
