@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
+#include <unistd.h>
+#include <fcntl.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -69,6 +71,30 @@ void cli_desc_free(struct desc *d)
 	if (d)
 		desc_free(d);
 	free(d);
+}
+
+int cli_write_private(const char *path, const void *buf, size_t len)
+{
+	char tmp[4096];
+	int fd;
+
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
+		return cli_fail("the output path %.64s... is too long", path);
+	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
+	if (fd < 0)
+		return cli_fail("creating %s: %s", path, strerror(errno));
+	if (io_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		cli_fail("writing %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return 1;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		cli_fail("writing %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return 1;
+	}
+	return 0;
 }
 
 static int cmd_version(void)

@@ -14,6 +14,8 @@
 #ifndef CASTELLAN_CLI_H
 #define CASTELLAN_CLI_H
 
+#include <stddef.h>
+
 struct desc;
 
 int cli_main(int argc, char **argv);
@@ -32,6 +34,11 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * releases it. */
 struct desc *cli_load_desc(const char *path);
 void cli_desc_free(struct desc *d);
+
+/* Writes buf to a new file beside path (mode 0600, never through an
+ * existing file or link), syncs it and renames it over path: a reader
+ * sees the old file or the whole new one. 0, or 1 after saying why. */
+int cli_write_private(const char *path, const void *buf, size_t len);
 
 /* Prints the usage on stderr and returns 2. */
 int cli_usage(void);

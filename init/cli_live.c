@@ -1,12 +1,15 @@
 #include "cli_live.h"
 #include "cli.h"
+#include "forge.h"
 #include "proxmox.h"
 #include "unseal.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define LIVE_ARENA (24u << 20)
+/* The Proxmox and Infisical answers, and what render needs; under the
+ * usual 8 MiB RLIMIT_MEMLOCK, so an ordinary user can run it. */
+#define LIVE_ARENA (PROXMOX_BODY_MAX + INFISICAL_BODY_MAX + FORGE_ARENA_NEED + 512 * 1024)
 
 int cli_live_open(struct cli_live *l, const struct desc *d, const char *keyfile)
 {
@@ -24,7 +27,6 @@ int cli_live_open(struct cli_live *l, const struct desc *d, const char *keyfile)
 	if (!key || unseal_open(&l->arena, key, d->identity, strlen(d->identity), &s, &e) < 0 ||
 	    fetch_secrets(&l->fetch, d, &s, &l->arena, &l->log, &io, &e) < 0)
 		return cli_fail("%s", e.msg);
-	l->fetched = 1;
 	return 0;
 }
 
@@ -53,7 +55,7 @@ int cli_live_close(struct cli_live *l, int rc)
 {
 	struct err e;
 
-	if (l->fetched && fetch_close(&l->fetch, &e) < 0)
+	if (l->fetch.open && fetch_close(&l->fetch, &e) < 0)
 		rc = cli_fail("%s", e.msg);
 	arena_close(&l->arena);
 	free(l->vms);

@@ -20,7 +20,6 @@ struct cli_live {
 	struct arena arena;
 	struct log log;
 	struct fetch fetch;
-	int fetched;
 	struct pve_vm *vms;		/* PLAN_MAX_VMS, malloc'd */
 	int nvms;
 	struct plan *plan;		/* malloc'd */

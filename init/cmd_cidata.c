@@ -85,31 +85,6 @@ static int image_time(long long *t)
 	return 0;
 }
 
-/* Writes buf beside path, then renames it into place. */
-static int write_atomic(const char *path, const void *buf, size_t len)
-{
-	char tmp[4096];
-	int fd;
-
-	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp)
-		return cli_fail("the output path %.64s... is too long", path);
-	fd = mkostemp(tmp, O_CLOEXEC);	/* mode 0600 */
-	if (fd < 0)
-		return cli_fail("creating %s: %s", path, strerror(errno));
-	if (io_write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
-		cli_fail("writing %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return 1;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		cli_fail("writing %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return 1;
-	}
-	return 0;
-}
-
 static int build(const struct cidata_args *a, struct iso_file *f, int n)
 {
 	size_t size = iso9660_size(f, n);
@@ -124,7 +99,7 @@ static int build(const struct cidata_args *a, struct iso_file *f, int n)
 	if (size && !img)
 		return cli_fail("out of memory for a %zu-byte image", size);
 	len = iso9660_write(img, size, "cidata", t, f, n, &e);
-	rc = len < 0 ? cli_fail("%s", e.msg) : write_atomic(a->out, img, (size_t)len);
+	rc = len < 0 ? cli_fail("%s", e.msg) : cli_write_private(a->out, img, (size_t)len);
 	free(img);
 	return rc;
 }

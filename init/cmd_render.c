@@ -19,6 +19,7 @@
 #include "forge.h"
 #include "io.h"
 #include "log.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,9 +65,7 @@ static int write_out(const char *dir, const char *name, const char *ext, const v
 	char path[4096];
 
 	snprintf(path, sizeof path, "%s/%s.%s", dir, name, ext);
-	if (io_write_file(path, buf, len, 0600) < 0)
-		return cli_fail("writing %s: %s", path, strerror(errno));
-	return 0;
+	return cli_write_private(path, buf, len);
 }
 
 static int render_nodes(struct forge *f, const struct render_opts *o)
@@ -125,7 +124,7 @@ static int render_with(const struct desc *d, struct arena *a, const struct forge
 		return cli_fail("getrandom: %s", strerror(errno));
 	}
 	br_hmac_drbg_init(&rng, &br_sha256_vtable, seed, sizeof seed);
-	memset(seed, 0, sizeof seed);
+	wipe(seed, sizeof seed);
 	if (forge_open(f, d, a, s, (long long)time(NULL), &rng.vtable, &e) < 0) {
 		rc = cli_fail("%s", e.msg);
 	} else if (mkdir(o->out, 0700) < 0 && errno != EEXIST) {
@@ -140,7 +139,8 @@ static int render_with(const struct desc *d, struct arena *a, const struct forge
 		       o->reveal ? "" : " (values masked; --reveal writes them, the bundle and the cidata ISOs)");
 		rc = write_bundle(f, o) || render_nodes(f, o);
 	}
-	memset(&rng, 0, sizeof rng);
+	wipe(&rng, sizeof rng);
+	wipe(f, sizeof *f);
 	free(f);
 	return rc;
 }
@@ -153,7 +153,7 @@ static int render_offline(const struct desc *d, const struct render_opts *o)
 	struct err e;
 	int rc;
 
-	if (arena_open(&a, 16 << 20, &e) < 0 ||
+	if (arena_open(&a, FORGE_ARENA_NEED, &e) < 0 ||
 	    arena_register(&a, FAKE_ESO_SECRET, strlen(FAKE_ESO_SECRET)) < 0)
 		rc = cli_fail("%s", e.msg);
 	else

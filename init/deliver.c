@@ -113,49 +113,56 @@ static int attach_cidata(struct deliver *dv, const struct plan_step *s, deliver_
 	if ((rc = proxmox_upload_iso(dv->px, s->pve_node, storage, file, data, len, e)) != 0)
 		return rc;
 	snprintf(cdrom, sizeof cdrom, "%s,media=cdrom", iso->volid);
-	if ((rc = proxmox_set_config(dv->px, s->pve_node, s->vmid, VMSPEC_CIDATA_SLOT, cdrom, e)) != 0)
-		return rc;
+	/* Counted as attached first: a 596 may hide an attach that happened. */
 	iso->attached = 1;
-	return 0;
+	return proxmox_set_config(dv->px, s->pve_node, s->vmid, VMSPEC_CIDATA_SLOT, cdrom, e);
 }
 
-/* All starts go out first, then every task is waited on; a start that a
- * config lock held up is retried on its own. */
+/* The first failure of several is the one reported; its code too. */
+static void note(int rc, const struct err *mine, int *first, struct err *e)
+{
+	if (rc == 0 || *first)
+		return;
+	*first = rc;
+	*e = *mine;
+}
+
+/* All starts go out first, then every start that went out is waited on,
+ * even after a failure: a VM left booting must not lose its cidata to the
+ * cleanup unseen. A start that a config lock held up is retried alone. */
 static int start_all(struct deliver *dv, const struct plan *p, struct err *e)
 {
 	static char upids[DESC_MAX_NODES][256];
-	int k = 0, first = 0, rc;
+	int first = 0, rc;
 	struct err mine;
 
-	for (int i = 0; i < p->n; i++) {
+	for (int i = 0, k = 0; i < p->n; i++) {
 		const struct plan_step *s = &p->steps[i];
 		if (!gets_started(s->action))
 			continue;
-		if ((rc = proxmox_start_begin(dv->px, s->pve_node, s->vmid, upids[k], sizeof upids[k],
-					      e)) != 0)
-			return rc;
+		rc = proxmox_start_begin(dv->px, s->pve_node, s->vmid, upids[k], sizeof upids[k], &mine);
+		if (rc != 0)
+			upids[k][0] = '\0';
+		note(rc, &mine, &first, e);
 		k++;
 	}
-	k = 0;
-	for (int i = 0; i < p->n; i++) {
+	for (int i = 0, k = 0; i < p->n; i++) {
 		const struct plan_step *s = &p->steps[i];
 		char op[128];
-		if (!gets_started(s->action))
+		if (!gets_started(s->action) || !upids[k++][0])
 			continue;
 		snprintf(op, sizeof op, "start VM %ld (%s) on %s", s->vmid, s->name, s->pve_node);
-		rc = upids[k][0] ? proxmox_task_wait(dv->px, upids[k], op, START_DEADLINE_MS, &mine) : 0;
-		k++;
+		rc = proxmox_task_wait(dv->px, upids[k - 1], op, START_DEADLINE_MS, &mine);
 		if (rc < 0 && strstr(mine.msg, "can't lock file"))
 			rc = proxmox_start(dv->px, s->pve_node, s->vmid, &mine);
 		if (rc == 0) {
 			dv->started++;
 			log_info(dv->log, "deliver", "VM %ld (%s) started on %s", s->vmid, s->name,
 				 s->pve_node);
-		} else if (!first++) {
-			*e = mine;
 		}
+		note(rc, &mine, &first, e);
 	}
-	return first ? -1 : 0;
+	return first;
 }
 
 int deliver_run(struct deliver *dv, const struct plan *p, deliver_cidata_fn cidata, void *ctx,
@@ -181,13 +188,17 @@ int deliver_cleanup(struct deliver *dv, struct err *e)
 	for (int i = 0; i < dv->nisos; i++) {
 		struct deliver_iso *iso = &dv->isos[i];
 		int rc = 0;
-		if (iso->attached)
+		if (iso->attached) {
 			rc = proxmox_set_config(dv->px, iso->pve_node, iso->vmid, VMSPEC_CIDATA_SLOT,
 						"none,media=cdrom", &mine);
-		if (rc == 0) {
-			iso->attached = 0;
-			rc = proxmox_delete_volume(dv->px, iso->pve_node, iso->volid, &mine);
+			if (rc == 0)
+				iso->attached = 0;
+			else if (!failed++)
+				*e = mine;
 		}
+		/* Deleted even when the eject failed: the keys must not stay on
+		 * the storage; a VM still pointing at it fails to start, loudly. */
+		rc = proxmox_delete_volume(dv->px, iso->pve_node, iso->volid, &mine);
 		if (rc != 0 && !failed++)
 			*e = mine;
 	}

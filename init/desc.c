@@ -555,6 +555,38 @@ static int parse_nodes(struct desc *d, yaml_node_t *cl, const char *cpath, struc
 	return 0;
 }
 
+/* A patch is a tree: an alias that points back into itself, very deep
+ * nesting or a "billion laughs" must not reach the renderer (which would
+ * recurse forever in PID 1); Talos's "$patch" directives are not ours. */
+#define PATCH_MAX_DEPTH 32
+#define PATCH_MAX_NODES 20000
+
+static int patch_tree(struct ydoc *y, yaml_node_t *n, int depth, int *budget, const char *pp,
+		      struct err *e)
+{
+	if (!n || depth > PATCH_MAX_DEPTH || --*budget < 0)
+		return err_set(e, "%s.patch: nested deeper than %d levels, or larger than %d nodes "
+			       "(an alias that points back into itself?)", pp, PATCH_MAX_DEPTH,
+			       PATCH_MAX_NODES);
+	if (n->type == YAML_SEQUENCE_NODE)
+		for (int i = 0; i < yseq_len(n); i++)
+			if (patch_tree(y, yseq_item(y, n, i), depth + 1, budget, pp, e) < 0)
+				return -1;
+	if (n->type != YAML_MAPPING_NODE)
+		return 0;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = ydoc_node(y, p->key);
+		if (!k || k->type != YAML_SCALAR_NODE)
+			return err_set(e, "%s.patch: a key is not a plain string", pp);
+		if (strcmp((const char *)k->data.scalar.value, "$patch") == 0)
+			return err_set(e, "%s.patch: \"$patch\" directives are not supported; castellan "
+				       "merges patches itself (README: what a config holds)", pp);
+		if (patch_tree(y, ydoc_node(y, p->value), depth + 1, budget, pp, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* cluster.patches: [{target: all|controlplane|worker|<node name>, patch: {...}}] */
 static int parse_patches(struct desc *d, yaml_node_t *cl, const char *cpath, struct err *e)
 {
@@ -562,7 +594,7 @@ static int parse_patches(struct desc *d, yaml_node_t *cl, const char *cpath, str
 	struct desc_cluster *c = &d->cluster;
 	struct ydoc *y = &d->yaml;
 	char path[YPATH_MAX], pp[YPATH_MAX], target[DESC_NAME];
-	int bad, i, j;
+	int bad, i, j, budget;
 	yaml_node_t *seq = yget_seq(y, cl, cpath, "patches", &bad, e);
 
 	ypath_key(path, cpath, "patches");
@@ -598,6 +630,9 @@ static int parse_patches(struct desc *d, yaml_node_t *cl, const char *cpath, str
 			return -1;
 		if (!p->patch)
 			return err_set(e, "%s.patch: is required: a Talos machine config fragment", pp);
+		budget = PATCH_MAX_NODES;
+		if (patch_tree(y, p->patch, 0, &budget, pp, e) < 0)
+			return -1;
 	}
 	c->npatches = i;
 	return 0;

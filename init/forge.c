@@ -1,6 +1,7 @@
 #include "forge.h"
 #include "base64.h"
 #include "iso9660.h"
+#include "wipe.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -95,9 +96,9 @@ static int eso(struct forge *f, const struct forge_secrets *s, struct err *e)
 	p.ca_pem = d->infisical.ca;
 	if (eso_render(&p, buf, ESO_BUF_MAX, f->eso, e) < 0)
 		return -1;
-	/* The identity manifest holds ESO's client secret base64-encoded:
-	 * that form must be redacted too. */
-	if (!b64(f, s->eso_client_secret, e))
+	/* The identity manifest holds ESO's credentials base64-encoded: that
+	 * form must be redacted too. */
+	if (!b64(f, s->eso_client_secret, e) || !b64(f, s->eso_client_id, e))
 		return -1;
 	for (int k = 0; k < ESO_NPARTS; k++) {
 		f->manifests[k].name = f->eso[k].name;
@@ -116,16 +117,11 @@ int forge_open(struct forge *f, const struct desc *d, struct arena *a,
 	f->a = a;
 	f->now = now;
 	f->new_cluster = 1;
-	if (s->secretbox_len >= sizeof f->secretbox)
-		return err_set(e, "TALOS_SECRETBOX_KEY is too long");
-	memcpy(f->secretbox, s->secretbox, s->secretbox_len);
-	f->secretbox[s->secretbox_len] = '\0';
+	f->secretbox = arena_strdup(a, s->secretbox, s->secretbox_len);
 	f->config = arena_alloc(a, FORGE_CONFIG_MAX);
 	f->iso = arena_alloc(a, FORGE_ISO_MAX);
-	if (!f->config || !f->iso)
+	if (!f->secretbox || !f->config || !f->iso)
 		return err_set(e, "the secret arena has no room for a machine config");
-	if (arena_register(a, f->secretbox, s->secretbox_len) < 0)
-		return err_set(e, "the secret arena's table is full");
 	if (load_bundle(f, s, rng, e) < 0 || pki_view(f, e) < 0 || eso(f, s, e) < 0)
 		return -1;
 	return 0;
@@ -157,6 +153,17 @@ int forge_node(struct forge *f, int i, struct err *e)
 	if (n < 0)
 		return err_wrap(e, d->cluster.nodes[i].name);
 	f->iso_len = (size_t)n;
+	return 0;
+}
+
+int forge_check(struct forge *f, struct err *e)
+{
+	for (int i = 0; i < f->d->cluster.nnodes; i++)
+		if (forge_node(f, i, e) < 0)
+			return -1;
+	wipe(f->config, FORGE_CONFIG_MAX);
+	wipe(f->iso, FORGE_ISO_MAX);
+	f->config_len = f->iso_len = 0;
 	return 0;
 }
 

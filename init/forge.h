@@ -22,8 +22,13 @@
 #include "render.h"
 #include "talos_bundle.h"
 
-#define FORGE_CONFIG_MAX (1536 * 1024)
-#define FORGE_ISO_MAX (2 * 1024 * 1024)
+/* A config is tens of KiB (ESO's CRDs are fetched, not inlined); Talos
+ * itself takes at most 4 MiB through its API. */
+#define FORGE_CONFIG_MAX (1024 * 1024)
+#define FORGE_ISO_MAX (FORGE_CONFIG_MAX + 256 * 1024)
+/* What forge_open takes from the arena, with room to spare: the config
+ * and ISO buffers, ESO's manifests, the bundle and its base64 forms. */
+#define FORGE_ARENA_NEED (FORGE_CONFIG_MAX + FORGE_ISO_MAX + 1024 * 1024)
 
 /* The run's secrets, as Infisical gave them (values in the arena). */
 struct forge_secrets {
@@ -42,7 +47,7 @@ struct forge {
 	int generated;			/* the bundle is new: store it back */
 	int new_cluster;		/* the first control plane bootstraps etcd */
 	struct render_pki pki;		/* base64 of the bundle's PEMs, in the arena */
-	char secretbox[TB_VALUE_MAX];
+	char *secretbox;		/* TALOS_SECRETBOX_KEY, in the arena */
 	char canary_key[96], echo_key[96];
 	char crds_url[256];
 	struct eso_manifest eso[ESO_NPARTS];
@@ -60,6 +65,10 @@ int forge_open(struct forge *f, const struct desc *d, struct arena *a,
 
 /* Renders node i into f->config and f->iso. */
 int forge_node(struct forge *f, int i, struct err *e);
+
+/* Renders every node once and keeps nothing: a config that cannot be
+ * made must stop the run before Proxmox is touched. */
+int forge_check(struct forge *f, struct err *e);
 
 /* deliver.h's cidata callback over forge_node (ctx is the struct forge). */
 int forge_cidata(void *ctx, int node, const unsigned char **iso, size_t *len, struct err *e);

@@ -11,7 +11,7 @@ int plan_cluster_is_new(const struct plan *p, const struct desc *d)
 	for (int i = 0; i < p->n; i++) {
 		const struct plan_step *s = &p->steps[i];
 		if (s->node >= 0 && d->cluster.nodes[s->node].role == ROLE_CONTROLPLANE &&
-		    (s->action == PLAN_KEEP || s->action == PLAN_START))
+		    s->action == PLAN_KEEP)
 			return 0;
 	}
 	return 1;

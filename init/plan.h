@@ -61,9 +61,12 @@ int plan_marker_owns(const char *description, const char *cluster);
 int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, int nvms,
 	      struct err *e);
 
-/* Nonzero when no described control plane survives the plan: etcd starts
- * anew and the first control plane bootstraps it. A node replacing a lost
- * one must join, never bootstrap. */
+/* Nonzero when no described control plane is running: etcd starts anew
+ * and the first control plane bootstraps it; while one runs, every other
+ * control plane joins it (a node replacing a lost one never bootstraps).
+ * A stopped control plane does not count: if it was installed, Talos boots
+ * from its own disk and ignores the cidata; if a failed run made it and
+ * never started it, the cluster still needs its init node. */
 int plan_cluster_is_new(const struct plan *p, const struct desc *d);
 
 const char *plan_action_name(enum plan_action a);

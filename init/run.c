@@ -9,6 +9,7 @@
 #include "reach.h"
 #include "unseal.h"
 #include "version.h"
+#include "wipe.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -177,15 +178,16 @@ static int stage_pki(struct run *r)
 	if (io_random(seed, sizeof seed) < 0)
 		return err_set(&r->err, "getrandom: %s", strerror(errno));
 	br_hmac_drbg_init(&r->rng, &br_sha256_vtable, seed, sizeof seed);
-	memset(seed, 0, sizeof seed);
+	wipe(seed, sizeof seed);
 	run_id(r, id);
 	if (forge_open(r->forge, r->desc, &r->arena, &s, (long long)time(NULL), &r->rng.vtable,
-		       &r->err) < 0)
+		       &r->err) < 0 || forge_check(r->forge, &r->err) < 0)
 		return -1;
 	r->forge->new_cluster = plan_cluster_is_new(r->plan, r->desc);
 	if (ts && strcmp(r->forge->bundle->secretbox, r->forge->secretbox) != 0)
-		log_warn(&r->log, "pki", "TALOS_SECRETS holds another secretbox key than %s; the "
-			 "configs use %s", secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETBOX_KEY),
+		log_warn(&r->log, "pki", "%s holds another secretbox key than %s; the configs use %s",
+			 secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETS),
+			 secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETBOX_KEY),
 			 secrets_name(&r->desc->infisical, SECRET_TALOS_SECRETBOX_KEY));
 	log_info(&r->log, "pki", "%s; %s cluster; run id %s",
 		 ts ? "Talos secrets bundle loaded from Infisical" : "new Talos secrets bundle",
@@ -321,20 +323,30 @@ static const struct stage {
 	{ "handback", stage_handback },
 };
 
+/* The cidata ISOs hold the cluster's keys: a run whose cleanup failed
+ * has failed, whatever came before. */
+static int cleanup(struct run *r, struct err *e)
+{
+	if (!r->delivering || r->deliver.nisos == 0)
+		return 0;
+	if (deliver_cleanup(&r->deliver, e) < 0)
+		return err_wrap(e, "some cidata ISO of this run is still on the Proxmox storage");
+	log_info(&r->log, "cleanup", "every cidata ISO of this run ejected and deleted");
+	return 0;
+}
+
 /* Zero every secret before the machine stops, whatever the outcome. */
-static void wipe(struct run *r)
+static void wipe_run(struct run *r)
 {
 	struct err e;
 
-	if (r->delivering) {
-		if (deliver_cleanup(&r->deliver, &e) < 0)
-			log_warn(&r->log, "cleanup", "%s", e.msg);
-		else
-			log_info(&r->log, "cleanup", "every cidata ISO of this run ejected and deleted");
-	}
+	if (cleanup(r, &e) < 0)
+		log_error(&r->log, "cleanup", "%s", e.msg);
 	if (r->px_open)
 		proxmox_close(&r->px);
-	memset(&r->rng, 0, sizeof r->rng);
+	wipe(&r->rng, sizeof r->rng);
+	if (r->forge)
+		wipe(r->forge, sizeof *r->forge);
 
 	if (r->fetch.open) {
 		if (fetch_close(&r->fetch, &e) < 0)
@@ -360,7 +372,7 @@ static void __attribute__((noreturn)) fail(struct run *r, const char *stage)
 			  "a new run reads it again and converges", stage);
 	else
 		log_error(&r->log, "run", "stopped in stage %s; nothing was changed", stage);
-	wipe(r);
+	wipe_run(r);
 	power_final(&r->log, action);
 }
 
@@ -391,8 +403,10 @@ void run_appliance(void)
 	for (i = 0; i < sizeof stages / sizeof stages[0]; i++)
 		if (stages[i].fn(&r) < 0)
 			fail(&r, stages[i].name);
+	if (cleanup(&r, &r.err) < 0)
+		fail(&r, "cleanup");
 	log_info(&r.log, "run", "done: %d VMs created, %d destroyed, %d started",
 		 r.deliver.created, r.deliver.destroyed, r.deliver.started);
-	wipe(&r);
+	wipe_run(&r);
 	power_final(&r.log, r.desc->on_success);
 }

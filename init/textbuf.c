@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void textbuf_init(struct textbuf *t, char *buf, size_t cap)
 {
@@ -31,11 +32,42 @@ void textbuf_put(struct textbuf *t, const char *fmt, ...)
 		t->len += (size_t)n;
 }
 
+/* The length of a UTF-8 sequence YAML reads as a break or a control
+ * (U+0080-U+009F, U+2028, U+2029, U+FEFF), or 0. */
+static size_t special_at(const unsigned char *c, const unsigned char *end)
+{
+	if (end - c >= 2 && c[0] == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f)
+		return 2;
+	if (end - c >= 3 && ((c[0] == 0xe2 && c[1] == 0x80 && (c[2] == 0xa8 || c[2] == 0xa9)) ||
+			     (c[0] == 0xef && c[1] == 0xbb && c[2] == 0xbf)))
+		return 3;
+	return 0;
+}
+
+int textbuf_yaml_special(const char *s)
+{
+	const unsigned char *c = (const unsigned char *)s, *end = c + strlen(s);
+
+	for (; c < end; c++)
+		if (special_at(c, end))
+			return 1;
+	return 0;
+}
+
 void textbuf_quoted(struct textbuf *t, const char *s, size_t n)
 {
+	const unsigned char *end = (const unsigned char *)s + n;
+
 	textbuf_put(t, "\"");
-	for (const unsigned char *c = (const unsigned char *)s; c < (const unsigned char *)s + n; c++) {
-		if (*c == '"' || *c == '\\')
+	for (const unsigned char *c = (const unsigned char *)s; c < end; c++) {
+		size_t k = special_at(c, end);
+		if (k) {
+			if (k == 2)
+				textbuf_put(t, "\\x%02x", c[1]);
+			else
+				textbuf_put(t, "%s", c[0] == 0xef ? "\\uFEFF" : c[2] == 0xa8 ? "\\L" : "\\P");
+			c += k - 1;
+		} else if (*c == '"' || *c == '\\')
 			textbuf_put(t, "\\%c", *c);
 		else if (*c == '\n')
 			textbuf_put(t, "\\n");

@@ -20,9 +20,15 @@ struct textbuf {
 void textbuf_init(struct textbuf *t, char *buf, size_t cap);
 void textbuf_put(struct textbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* s[0..n) as a YAML double-quoted scalar (also valid JSON): whatever it
- * holds stays one string, never a number, a bool, a comment or a key. */
+/* s[0..n) as a YAML double-quoted scalar: whatever it holds stays one
+ * string, never a number, a bool, a comment or a key. Control characters,
+ * C1 controls and Unicode line and paragraph separators are escaped. */
 void textbuf_quoted(struct textbuf *t, const char *s, size_t n);
+
+/* Nonzero when s holds a character YAML treats specially inside a plain
+ * or literal scalar (C1 controls, U+2028, U+2029, a byte order mark):
+ * such text must be written double-quoted. */
+int textbuf_yaml_special(const char *s);
 
 /* Standard padded base64 of data, encoded in place: a secret passes
  * through no other buffer. */

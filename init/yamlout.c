@@ -21,7 +21,8 @@ static void pad(struct yamlout *y, int indent)
 static int reserved(const char *s)
 {
 	static const char *const words[] = { "true", "false", "yes", "no", "on", "off", "null",
-					     "y", "n", "~", NULL };
+					     "y", "n", "~", "<<", ".inf", "+.inf", "-.inf", ".nan",
+					     NULL };
 	for (int i = 0; words[i]; i++)
 		if (strcasecmp(s, words[i]) == 0)
 			return 1;
@@ -43,7 +44,8 @@ static int numeric(const char *s)
 
 static int plain_ok(const char *s)
 {
-	if (!*s || reserved(s) || numeric(s) || strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]))
+	if (!*s || reserved(s) || numeric(s) || strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) ||
+	    strlen(s) > 1000 || textbuf_yaml_special(s))
 		return 0;
 	for (const char *p = s; *p; p++) {
 		unsigned char c = (unsigned char)*p;
@@ -62,7 +64,7 @@ static void quoted(struct yamlout *y, const char *s)
 /* A literal block keeps a manifest as it is, if the text allows one. */
 static int literal_ok(const char *s)
 {
-	if (!strchr(s, '\n') || s[0] == ' ' || s[0] == '\n')
+	if (!strchr(s, '\n') || textbuf_yaml_special(s))
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
@@ -76,7 +78,9 @@ static void literal(struct yamlout *y, const char *s, int indent)
 
 	while (trailing < n && s[n - 1 - trailing] == '\n')
 		trailing++;
-	textbuf_put(&y->t, "%s\n", trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+");
+	/* An explicit indentation (2: where the lines go) keeps a first line
+	 * that starts with a space or a tab from confusing the parser. */
+	textbuf_put(&y->t, "%s\n", trailing == 0 ? "|2-" : trailing == 1 ? "|2" : "|2+");
 	for (const char *p = s; *p;) {
 		size_t len = strcspn(p, "\n");
 		if (len)
@@ -104,6 +108,8 @@ static void scalar(struct yamlout *y, const cJSON *n, int indent)
 {
 	if (cJSON_IsString(n))
 		string(y, n->valuestring, indent);
+	else if (cJSON_IsRaw(n))	/* a number kept as its exact text */
+		textbuf_put(&y->t, "%s\n", n->valuestring);
 	else if (cJSON_IsBool(n))
 		textbuf_put(&y->t, "%s\n", cJSON_IsTrue(n) ? "true" : "false");
 	else if (cJSON_IsNumber(n) && n->valuedouble == floor(n->valuedouble) &&

@@ -177,6 +177,13 @@ static void bad_sections(const char *b)
 	    "castellan.identity: expected an armored age file (-----BEGIN AGE ENCRYPTED FILE-----), as written by castellan seal or age -a");
 	bad(b, "mode: reconcile", "mode: yolo",
 	    "castellan.mode: \"yolo\" is not one of: reconcile, rebuild");
+	bad(b, "patch: {machine: {time: {servers: [time.cloudflare.com]}}}", "patch: &p {machine: {x: *p}}",
+	    "castellan.cluster.patches[0].patch: nested deeper than 32 levels, or larger than 20000 "
+	    "nodes (an alias that points back into itself?)");
+	bad(b, "patch: {machine: {time: {servers: [time.cloudflare.com]}}}",
+	    "patch: {machine: {network: {interfaces: [{$patch: delete, interface: eth0}]}}}",
+	    "castellan.cluster.patches[0].patch: \"$patch\" directives are not supported; castellan "
+	    "merges patches itself (README: what a config holds)");
 	bad(b, "on_failure: halt", "on_failure: halt\n  verify_timeout: 5",
 	    "castellan.verify_timeout: 5 is out of range (expected 10 to 86400)");
 	bad(b, "on_failure: halt", "on_failure: halt\n  eso: {version: 2.9}",

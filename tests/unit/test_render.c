@@ -100,7 +100,7 @@ static void types(void)
 	CHECK_HAS(out, "  type: controlplane\n");
 	CHECK_HAS(out, "  secretboxEncryptionSecret: c2VjcmV0Ym94\n");
 	CHECK_HAS(out, "  extraManifests:\n    - https://example.com/crds.yaml\n");
-	CHECK_HAS(out, "      contents: |\n        apiVersion: v1\n");
+	CHECK_HAS(out, "      contents: |2\n        apiVersion: v1\n");
 	CHECK_HAS(out, "        vip:\n          ip: \"10.0.0.10\"\n");
 	CHECK_HAS(out, "image: factory.talos.dev/installer/");
 }
@@ -133,7 +133,7 @@ static void talos114(void)
 	CHECK_HAS(out, "---\napiVersion: v1alpha1\nkind: KubeEtcdEncryptionConfig\n");
 	CHECK_HAS(out, "name: key2\n");
 	CHECK_HAS(out, "kind: KubeExternalManifestConfig\nname: external-secrets-crds\n");
-	CHECK_HAS(out, "kind: KubeInlineManifestConfig\nname: castellan-eso-1-controller\nmanifest: |\n");
+	CHECK_HAS(out, "kind: KubeInlineManifestConfig\nname: castellan-eso-1-controller\nmanifest: |2\n");
 	CHECK(render(d.cluster.nnodes - 1, 1) == 0);	/* a worker: one document */
 	CHECK(documents() == 1);
 }
@@ -158,11 +158,24 @@ static void patches(void)
 	load("v1.13.9",
 	     "      - {target: all, patch: {machine: {sysctls: {vm.max_map_count: \"262144\"}}}}\n"
 	     "      - {target: worker, patch: {machine: {nodeLabels: {tier: worker}}}}\n"
-	     "      - {target: cp1, patch: {cluster: {network: {podSubnets: [10.245.0.0/16]}}, machine: {install: {disk: /dev/vda}}}}\n");
+	     "      - {target: cp1, patch: {cluster: {network: {podSubnets: [10.245.0.0/16]}}, machine: {install: {disk: /dev/vda}}}}\n"
+	     "      - {target: cp1, patch: {machine: {network: {interfaces: [{deviceSelector: {hardwareAddr: \"bc:24:11:fa:bc:94\"}, mtu: 9000}]}}}}\n"
+	     "      - {target: cp1, patch: {machine: {kubelet: null, files: [{content: \"\\tcol\\nrow\\n\", permissions: 0644, path: /var/x, op: create}]}}}\n"
+	     "      - {target: cp1, patch: {machine: {sysctls: {a: 0x1F, b: 0o17, c: 1_000, d: 9007199254740993, e: 1.5e3, f: \"<<\", \"<<\": g}}}}\n");
 	CHECK(render(0, 1) == 0);
 	CHECK_HAS(out, "  sysctls:\n    vm.max_map_count: \"262144\"\n");
-	CHECK_HAS(out, "    podSubnets:\n      - 10.244.0.0/16\n      - 10.245.0.0/16\n");
+	/* podSubnets are replaced, as Talos does; the interface found by its
+	 * deviceSelector is merged, not appended */
+	CHECK_HAS(out, "    podSubnets:\n      - 10.245.0.0/16\n    serviceSubnets:");
 	CHECK_HAS(out, "    disk: /dev/vda\n");
+	CHECK(strstr(strstr(out, "hardwareAddr") + 1, "hardwareAddr") == NULL);
+	CHECK_HAS(out, "        dhcp: false\n");
+	CHECK_HAS(out, "        mtu: 9000\n");
+	/* null changes nothing; numbers as Go reads them, exact */
+	CHECK_HAS(out, "  kubelet:\n    image: ghcr.io/siderolabs/kubelet:v1.33.4\n");
+	CHECK_HAS(out, "    - content: |2\n        \tcol\n        row\n      permissions: 420\n");
+	CHECK_HAS(out, "    a: 31\n    b: 15\n    c: 1000\n    d: 9007199254740993\n    e: 1.5e3\n"
+		  "    f: \"<<\"\n    \"<<\": g\n");
 	CHECK(!strstr(out, "nodeLabels"));
 	CHECK(render(1, 1) == 0);
 	CHECK(!strstr(out, "/dev/vda") && !strstr(out, "10.245.0.0/16"));
@@ -186,8 +199,16 @@ static void yaml_scalars(void)
 	cJSON_AddItemToObject(o, "h", cJSON_CreateObject());
 	yamlout_init(&y, out, sizeof out);
 	CHECK(yamlout_doc(&y, o, &e) == 0);
-	CHECK_STR(out, "a: \"true\"\nb: \"1.5\"\nc: \"x: y\"\nd: |+\n  line1\n  line2\n\n"
+	CHECK_STR(out, "a: \"true\"\nb: \"1.5\"\nc: \"x: y\"\nd: |2+\n  line1\n  line2\n\n"
 		  "e: \" lead\"\nf: \"#hash\"\ng: 7445\nh: {}\n");
+	cJSON_Delete(o);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "s", "a\xe2\x80\xa8" "b\xc2\x85");	/* U+2028, U+0085 */
+	cJSON_AddStringToObject(o, "t", ".inf");
+	cJSON_AddStringToObject(o, "u", "x\xe2\x80\xa9\ny\n");
+	yamlout_init(&y, out, sizeof out);
+	CHECK(yamlout_doc(&y, o, &e) == 0);
+	CHECK_STR(out, "s: \"a\\Lb\\x85\"\nt: \".inf\"\nu: \"x\\P\\ny\\n\"\n");
 	cJSON_Delete(o);
 }
 
