@@ -2,6 +2,7 @@
 #include "vmspec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define START_DEADLINE_MS (5 * 60 * 1000)
@@ -165,12 +166,62 @@ static int start_all(struct deliver *dv, const struct plan *p, struct err *e)
 	return first;
 }
 
+/* The VM of ours with this VMID, as the plan saw it, or NULL. */
+static const struct plan_step *owned_vm(const struct plan *p, long vmid)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->steps[i].vmid == vmid && p->steps[i].action != PLAN_CREATE)
+			return &p->steps[i];
+	return NULL;
+}
+
+/* A run that died (power lost, a crash) could not delete its cidata ISOs:
+ * they hold the cluster's keys. Before anything else, every ISO named as
+ * this cluster's is ejected from its VM and deleted. */
+static int sweep(struct deliver *dv, const struct plan *p, struct err *e)
+{
+	static char names[PROXMOX_ISOS_MAX][PROXMOX_NAME_MAX];
+	const struct desc *d = dv->d;
+	char prefix[DESC_NAME + 16], volid[PROXMOX_NAME_MAX + DESC_NAME + 8];
+	int n, rc;
+
+	snprintf(prefix, sizeof prefix, "castellan-%s-", d->cluster.name);
+	for (int k = 0; k < d->proxmox.nnodes; k++) {
+		const char *node = d->proxmox.nodes[k];
+		if (proxmox_isos(dv->px, node, d->proxmox.iso_storage, names, PROXMOX_ISOS_MAX, &n,
+				 e) < 0)
+			return -1;
+		for (int i = 0; i < n; i++) {
+			char *end;
+			long vmid;
+			const struct plan_step *vm;
+			size_t len = strlen(names[i]);
+			if (strncmp(names[i], prefix, strlen(prefix)) != 0 || len < 11 ||
+			    strcmp(names[i] + len - 11, "-cidata.iso") != 0)
+				continue;
+			vmid = strtol(names[i] + strlen(prefix), &end, 10);
+			snprintf(volid, sizeof volid, "%s:iso/%s", d->proxmox.iso_storage, names[i]);
+			vm = end == names[i] + len - 11 ? owned_vm(p, vmid) : NULL;
+			if (vm && (rc = proxmox_set_config(dv->px, vm->action == PLAN_REPLACE ?
+							   vm->was_on : vm->pve_node, vmid,
+							   VMSPEC_CIDATA_SLOT, "none,media=cdrom", e)) != 0)
+				return rc;
+			if ((rc = proxmox_delete_volume(dv->px, node, volid, e)) != 0)
+				return rc;
+			log_warn(dv->log, "deliver", "removed %s on %s, left behind by an earlier run",
+				 volid, node);
+		}
+	}
+	return 0;
+}
+
 int deliver_run(struct deliver *dv, const struct plan *p, deliver_cidata_fn cidata, void *ctx,
 		struct err *e)
 {
 	int rc;
 
-	if ((rc = ensure_talos_iso(dv, p, e)) != 0 || (rc = destroy_old(dv, p, e)) != 0 ||
+	if ((rc = sweep(dv, p, e)) != 0 || (rc = ensure_talos_iso(dv, p, e)) != 0 ||
+	    (rc = destroy_old(dv, p, e)) != 0 ||
 	    (rc = create_new(dv, p, e)) != 0)
 		return rc;
 	for (int i = 0; i < p->n; i++)

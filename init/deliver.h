@@ -1,6 +1,7 @@
 /* deliver: carries out a plan on Proxmox (shared/DESIGN.md §1 "deliver").
  *
- * In order: the Talos ISO is made present on the ISO storage of every
+ * In order: cidata ISOs an earlier run left behind (it died before its
+ * cleanup) are ejected and deleted; the Talos ISO is made present on the ISO storage of every
  * Proxmox node that gets a new VM (download-url from the Image Factory
  * when missing); owned VMs to go are destroyed; new VMs are created one
  * at a time (disk allocation contends on storage, and PVE's config locks

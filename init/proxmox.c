@@ -454,14 +454,14 @@ int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const
 	return rc;
 }
 
-int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *storage,
-			const char *filename, int *present, struct err *e)
+int proxmox_isos(struct proxmox *c, const char *pve_node, const char *storage,
+		 char (*names)[PROXMOX_NAME_MAX], int max, int *n, struct err *e)
 {
-	char path[256], op[200], want[300];
+	char path[256], op[200], prefix[DESC_NAME + 8];
 	const cJSON *item, *data;
 	cJSON *j;
 
-	*present = 0;
+	*n = 0;
 	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/content?content=iso", pve_node,
 		 storage);
 	snprintf(op, sizeof op, "list the ISO images of %s on %s", storage, pve_node);
@@ -469,16 +469,30 @@ int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *sto
 		return -1;
 	if (c->resp.status != 200)
 		return refused(c, op, e);
-	snprintf(want, sizeof want, "%s:iso/%s", storage, filename);
+	snprintf(prefix, sizeof prefix, "%s:iso/", storage);
 	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
 	data = j ? cJSON_GetObjectItemCaseSensitive(j, "data") : NULL;
 	cJSON_ArrayForEach(item, data) {
 		char volid[300];
 		json_copy(item, "volid", volid, sizeof volid);
-		if (strcmp(volid, want) == 0)
-			*present = 1;
+		if (*n < max && strncmp(volid, prefix, strlen(prefix)) == 0)
+			snprintf(names[(*n)++], PROXMOX_NAME_MAX, "%s", volid + strlen(prefix));
 	}
 	cJSON_Delete(j);
+	return 0;
+}
+
+int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *storage,
+			const char *filename, int *present, struct err *e)
+{
+	static char names[PROXMOX_ISOS_MAX][PROXMOX_NAME_MAX];
+	int n;
+
+	*present = 0;
+	if (proxmox_isos(c, pve_node, storage, names, PROXMOX_ISOS_MAX, &n, e) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		*present |= strcmp(names[i], filename) == 0;
 	return 0;
 }
 

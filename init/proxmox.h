@@ -86,6 +86,14 @@ int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *v
 int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
 		       const char *value, struct err *e);
 
+#define PROXMOX_ISOS_MAX 1024
+#define PROXMOX_NAME_MAX 256
+
+/* The file names of the ISO images on storage, as seen from pve_node (at
+ * most max). */
+int proxmox_isos(struct proxmox *c, const char *pve_node, const char *storage,
+		 char (*names)[PROXMOX_NAME_MAX], int max, int *n, struct err *e);
+
 /* Whether storage:iso/filename exists on pve_node. */
 int proxmox_iso_present(struct proxmox *c, const char *pve_node, const char *storage,
 			const char *filename, int *present, struct err *e);

@@ -58,6 +58,17 @@ reconcile "$t/castle.yaml"
 [ $drc -eq 0 ] && grep -q 'created 0 destroyed 0 started 0' <<<"$dout" && [ "$(mutations)" = 0 ] &&
   ok "a second run changes nothing (no request but reads)" || bad "second run (rc $drc, $(mutations) changes): $dout"
 
+# A run that died before its cleanup left its ISO attached: the next run
+# ejects and deletes it first.
+c -X PUT -d '{"node":"pve1","storage":"local","content":"iso","name":"castellan-castle-1101-cidata.iso","text":"keys"}' "$ctl/file" >/dev/null
+PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
+  "$b/proxmox-driver" "$t/castle.yaml" "pve.twin:$port:127.0.0.1" attach "1101:ide2=local:iso/castellan-castle-1101-cidata.iso,media=cdrom" pve1 >/dev/null 2>&1
+[ "$(cidata_left)" = 1 ] || bad "the stale ISO was not planted"
+reconcile "$t/castle.yaml"
+[ $drc -eq 0 ] && [ "$(cidata_left)" = 0 ] && grep -q 'removed local:iso/castellan-castle-1101-cidata.iso on pve1, left behind by an earlier run' "$t/drv.log" &&
+  [ "$(q "[v['config'].get('ide2') for v in s['vms'] if v['vmid'] == 1101][0]")" = "none,media=cdrom" ] &&
+  ok "a cidata ISO an earlier run left behind is ejected and deleted first" || bad "stale ISO (rc $drc): $dout $(tail -3 "$t/drv.log")"
+
 userdata "$t/foreign.yaml" castle reconcile "    pin_sha256: $pin" 900
 c -X DELETE "$ctl/requests" >/dev/null
 reconcile "$t/foreign.yaml"
