@@ -1,6 +1,7 @@
 #include "forge.h"
 #include "base64.h"
 #include "iso9660.h"
+#include "secrets.h"
 #include "wipe.h"
 
 #include <stdio.h>
@@ -76,9 +77,6 @@ static int eso(struct forge *f, const struct forge_secrets *s, struct err *e)
 
 	if (!buf)
 		return err_set(e, "the secret arena has no room for ESO's manifests");
-	if (!d->eso.project[0])
-		return err_set(e, "castellan.eso.project: is required when castellan.infisical.project "
-			       "is a project id: ESO's Infisical provider needs the project's slug");
 	snprintf(f->canary_key, sizeof f->canary_key, "CASTELLAN_CANARY_%s", s->run_id);
 	snprintf(f->echo_key, sizeof f->echo_key, "CASTELLAN_ECHO_%s", s->run_id);
 	p.version = d->eso.version;
@@ -113,6 +111,12 @@ int forge_open(struct forge *f, const struct desc *d, struct arena *a,
 	       struct err *e)
 {
 	memset(f, 0, sizeof *f);
+	if (!base64_is_key32(s->secretbox, s->secretbox_len))
+		return err_set(e, "%s: expected standard base64 of exactly 32 random bytes; nothing "
+			       "was rendered", secrets_name(&d->infisical, SECRET_TALOS_SECRETBOX_KEY));
+	if (!d->eso.project[0])
+		return err_set(e, "castellan.eso.project: is required when castellan.infisical.project "
+			       "is a project id: ESO's Infisical provider needs the project's slug");
 	f->d = d;
 	f->a = a;
 	f->now = now;
