@@ -5,16 +5,24 @@
 
 #include "plan.h"
 
-void vmspec_mac(const char *cluster, long vmid, char out[18])
+/* SHA-256 of "<what>/<cluster>/<vmid>": what a VM's identity derives from,
+ * so a rebuilt VM gets the same one. */
+static void derive(const char *what, const char *cluster, long vmid, unsigned char h[32])
 {
-	unsigned char h[32];
 	char key[128];
 	br_sha256_context c;
-	int n = snprintf(key, sizeof key, "castellan/%s/%ld", cluster, vmid);
+	int n = snprintf(key, sizeof key, "%s/%s/%ld", what, cluster, vmid);
 
 	br_sha256_init(&c);
 	br_sha256_update(&c, key, (size_t)n);
 	br_sha256_out(&c, h);
+}
+
+void vmspec_mac(const char *cluster, long vmid, char out[18])
+{
+	unsigned char h[32];
+
+	derive("castellan", cluster, vmid, h);
 	snprintf(out, 18, "BC:24:11:%02X:%02X:%02X", h[0], h[1], h[2]);
 }
 
@@ -39,13 +47,8 @@ void vmspec_cidata_iso(const struct desc *d, long vmid, char *out, size_t cap)
 void vmspec_uuid(const char *cluster, long vmid, char out[37])
 {
 	unsigned char h[32];
-	char key[128];
-	br_sha256_context c;
-	int n = snprintf(key, sizeof key, "castellan-uuid/%s/%ld", cluster, vmid);
 
-	br_sha256_init(&c);
-	br_sha256_update(&c, key, (size_t)n);
-	br_sha256_out(&c, h);
+	derive("castellan-uuid", cluster, vmid, h);
 	h[6] = (unsigned char)((h[6] & 0x0f) | 0x40);
 	h[8] = (unsigned char)((h[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
