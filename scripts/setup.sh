@@ -8,9 +8,11 @@ pkgs=(
   build-essential musl-tools dpkg-dev autoconf automake libtool pkg-config
   # image: kernel modules metadata, initramfs, BIOS+UEFI ISO
   kmod cpio xorriso mtools grub-common grub-pc-bin grub-efi-amd64-bin ca-certificates
-  # tests: the emulator, UEFI firmware, ISO readers, the reference age tool,
-  # libFuzzer, and python3 for small fixture edits
-  qemu-system-x86 ovmf genisoimage age clang libclang-rt-14-dev python3
+  # tests: the emulator, UEFI firmware, ISO readers (isoinfo, blkid, file),
+  # the reference age tool, libFuzzer, openssl and curl for the PKI and twin
+  # checks, and python3 for small fixture edits
+  qemu-system-x86 ovmf genisoimage util-linux file age clang libclang-rt-14-dev
+  openssl curl python3
 )
 
 missing=()
