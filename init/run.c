@@ -164,6 +164,29 @@ static int store_bundle(struct run *r)
 	return 0;
 }
 
+/* shared/DESIGN.md §3, step 3: a value only this run knows, which the
+ * new cluster's ESO reads (ExternalSecret) and writes back under the echo
+ * key (PushSecret). Planted before the nodes exist, so ESO finds it. */
+static int plant_canary(struct run *r)
+{
+	unsigned char b[16];
+	char *v = arena_alloc(&r->arena, 2 * sizeof b + 1);
+
+	if (!v)
+		return err_set(&r->err, "the arena has no room for the canary");
+	r->rng.vtable->generate(&r->rng.vtable, b, sizeof b);
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(v + 2 * i, 3, "%02x", b[i]);
+	wipe(b, sizeof b);
+	if (arena_register(&r->arena, v, strlen(v)) < 0)
+		return err_set(&r->err, "the secret arena's table is full");
+	if (infisical_put(&r->fetch.infisical, r->forge->canary_key, v, &r->err) < 0)
+		return -1;
+	r->canary = v;
+	log_info(&r->log, "pki", "planted %s in Infisical for ESO to echo", r->forge->canary_key);
+	return 0;
+}
+
 static int stage_pki(struct run *r)
 {
 	const struct cluster_secrets *cs = &r->fetch.secrets;
@@ -192,7 +215,9 @@ static int stage_pki(struct run *r)
 	log_info(&r->log, "pki", "%s; %s cluster; run id %s",
 		 ts ? "Talos secrets bundle loaded from Infisical" : "new Talos secrets bundle",
 		 r->forge->new_cluster ? "a new" : "an existing", id);
-	return r->forge->generated ? store_bundle(r) : 0;
+	if (r->forge->generated && store_bundle(r) < 0)
+		return -1;
+	return r->forge->new_cluster ? plant_canary(r) : 0;
 }
 
 static int stage_deliver(struct run *r)
@@ -230,6 +255,34 @@ static int silent(struct run *r, const char *up)
 		       d->verify_timeout, list);
 }
 
+/* Step 3: the echo proves etcd, the API server with secretbox, scheduling,
+ * networking, image pulls, ESO and its store's credentials, end to end. */
+static int await_echo(struct run *r, long start)
+{
+	const char *key = r->forge->echo_key;
+	struct infisical_secret s;
+	int found;
+
+	for (;;) {
+		if (infisical_get(&r->fetch.infisical, key, &s, &found, &r->err) < 0)
+			return -1;
+		if (found && strcmp(s.value, r->canary) == 0)
+			break;
+		if (found)
+			return err_set(&r->err, "%s holds another value than this run's canary: the "
+				       "ClusterSecretStore reads or writes somewhere else", key);
+		if (clock_ms() - start > r->desc->verify_timeout * 1000)
+			return err_set(&r->err, "ESO did not echo %s as %s within %ld s: check its pods "
+				       "in namespace external-secrets and the ClusterSecretStore "
+				       "infisical (may ESO_CLIENT_ID write to the project?)",
+				       r->forge->canary_key, key, r->desc->verify_timeout);
+		clock_sleep_ms(VERIFY_POLL_MS);
+	}
+	log_info(&r->log, "verify", "ESO echoed the canary after %ld s: etcd, the API server, "
+		 "scheduling, networking, ESO and its store work", (clock_ms() - start) / 1000);
+	return 0;
+}
+
 /* Proof of life, step 2 of shared/DESIGN.md §3: every node answers on the
  * port that only a configured node opens. Until then the cidata ISOs must
  * stay: the cleanup after this is what deletes them. */
@@ -256,9 +309,12 @@ static int stage_verify(struct run *r)
 			return silent(r, up);
 		clock_sleep_ms(VERIFY_POLL_MS);
 	}
-	log_warn(&r->log, "verify", "every node answers; the ESO canary round trip "
-		 "(shared/DESIGN.md §3) is not built yet");
-	return 0;
+	if (!r->canary) {
+		log_info(&r->log, "verify", "every node answers; the cluster was not born in this run, "
+			 "so there is no canary for ESO to echo");
+		return 0;
+	}
+	return await_echo(r, start);
 }
 
 /* The operator's way in, written back to Infisical (shared/DESIGN.md §1
@@ -342,6 +398,11 @@ static void wipe_run(struct run *r)
 
 	if (cleanup(r, &e) < 0)
 		log_error(&r->log, "cleanup", "%s", e.msg);
+	if (r->canary && (infisical_delete(&r->fetch.infisical, r->forge->canary_key, &e) < 0 ||
+			  infisical_delete(&r->fetch.infisical, r->forge->echo_key, &e) < 0))
+		log_warn(&r->log, "cleanup", "%s", e.msg);
+	else if (r->canary)
+		log_info(&r->log, "cleanup", "the canary and its echo deleted from Infisical");
 	if (r->px_open)
 		proxmox_close(&r->px);
 	wipe(&r->rng, sizeof r->rng);

@@ -39,6 +39,7 @@ struct run {
 	br_hmac_drbg_context rng;	/* seeded from getrandom for the PKI */
 	struct deliver deliver;		/* what this run uploaded, for the cleanup */
 	int delivering;			/* changes began: the cleanup must run */
+	char *canary;			/* the value ESO must echo, in the arena */
 };
 
 void run_appliance(void) __attribute__((noreturn));

@@ -152,6 +152,9 @@ expect 1 "a: a new bundle is generated and stored in Infisical first" \
 	'pki: generated a new Talos secrets bundle and stored it in Infisical as TALOS_SECRETS'
 expect 1 "a: five VMs created and started" 'deliver: 5 VMs created, 0 destroyed, 5 started'
 expect 5 "a: every node answers on its port before the cleanup" 'verify: [a-z0-9]+ answers on 10\.0\.2\.2[1-5]:(6443|10250) after [0-9]+ s'
+expect 1 "a: the canary is planted before the nodes exist" 'pki: planted CASTELLAN_CANARY_[a-z0-9]{8} in Infisical for ESO to echo'
+expect 1 "a: the (simulated) ESO echoes it" 'verify: ESO echoed the canary after [0-9]+ s'
+expect 1 "a: canary and echo are deleted" 'cleanup: the canary and its echo deleted from Infisical'
 expect 1 "a: every cidata ISO is ejected and deleted" 'cleanup: every cidata ISO of this run ejected and deleted'
 expect 1 "a: access token revoked at the end" 'cleanup: Infisical access token revoked'
 expect 1 "a: secret memory zeroed" 'wipe: secret memory zeroed'
@@ -177,6 +180,8 @@ for x in json.load(sys.stdin)["secrets"]:
     if x["key"] == "TALOS_SECRETS":
         print([l.split(":", 1)[1].strip() for l in x["value"].splitlines() if l.startswith("    secret:")][0])')")
 [ -n "${planted[-1]}" ] && ok "a: TALOS_SECRETS is in Infisical" || not_ok "a: TALOS_SECRETS is in Infisical"
+[ "$(tw state | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin)["secrets"] if x["key"].startswith("CASTELLAN_")))')" = 0 ] &&
+	ok "a: no canary or echo is left in Infisical" || not_ok "a: no canary or echo is left in Infisical"
 # The handback: each client certificate verifies against its CA, as
 # talosctl and kubectl would check it; its key joins the planted values.
 expect 1 "a: the talosconfig is handed back" 'handback: stored TALOSCONFIG in Infisical'
@@ -226,6 +231,7 @@ expect 5 "c: the plan keeps every running VM" 'plan: 1[12]0[1-3] .* keep     own
 expect 1 "c: a second run changes nothing" 'run: done: 0 VMs created, 0 destroyed, 0 started'
 expect 1 "c: the handback is issued again" 'handback: stored KUBECONFIG in Infisical'
 expect 5 "c: every node answers" 'verify: [a-z0-9]+ answers on '
+expect 1 "c: no canary for a cluster born earlier" 'verify: every node answers; the cluster was not born in this run'
 no_secrets c
 powered_off c
 show_console c

@@ -302,3 +302,26 @@ func TestBatchCreate(t *testing.T) {
 	}
 	e.do("POST", "/api/v3/secrets/batch/raw", bearer(tok), b).expectErr(t, 400, "BadRequest", "Secret already exist: B1,B2")
 }
+
+// Echo is what the simulated ESO does with castellan's canary.
+func TestEcho(t *testing.T) {
+	e := start(t, nil)
+	e.do("PUT", "/_twin/secrets", nil, []map[string]any{
+		{"project": "homelab", "env": "prod", "path": "/castle", "key": "CASTELLAN_CANARY_r1", "value": "v1"}})
+	if !e.tw.Echo("homelab", "prod", "/castle", "CASTELLAN_CANARY_r1", "CASTELLAN_ECHO_r1") {
+		t.Fatal("echo of a planted canary failed")
+	}
+	if e.tw.Echo("homelab", "prod", "/castle", "CASTELLAN_CANARY_none", "CASTELLAN_ECHO_none") {
+		t.Error("echo of a missing canary succeeded")
+	}
+	r := e.do("GET", "/_twin/state", nil, nil)
+	found := false
+	for _, x := range r.body["secrets"].([]any) {
+		if m := x.(map[string]any); m["key"] == "CASTELLAN_ECHO_r1" && m["value"] == "v1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the echo is not in the state")
+	}
+}

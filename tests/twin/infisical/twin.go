@@ -130,6 +130,25 @@ func (t *Twin) Advance(d time.Duration) {
 
 func (t *Twin) now() time.Time { return time.Now().Add(t.offset) }
 
+// Echo acts out what ESO's PushSecret does with castellan's canary: the
+// value of secret from (in the project, by slug or id, its environment and
+// folder) is written again under to. False when from does not exist.
+func (t *Twin) Echo(project, env, path, from, to string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.st.projectByRef(project)
+	if p == nil {
+		return false
+	}
+	x := t.st.findSecret(p.id, env, path, from)
+	if x == nil {
+		return false
+	}
+	sc := SecretConfig{Project: project, Env: env, Path: path, Key: to, Value: x.value,
+		Comment: "pushed by the simulated ESO"}
+	return t.st.plant(sc, t.now(), false) == nil
+}
+
 // statusRecorder remembers the status written and calls onHeader just
 // before the status line goes out, so the request log already holds the
 // request when the client sees its response.

@@ -37,6 +37,10 @@ type Options struct {
 	ConfigPath string
 	// Log gets one line per request (method, path, status); nil is silent.
 	Log io.Writer
+	// OnBoot, when set, is called (on its own goroutine, without the
+	// twin's lock) with the user-data a VM read from its cidata at start:
+	// the hook where a simulated Talos node acts.
+	OnBoot func(vmid int, userData string)
 }
 
 // Twin is the simulator; it is an http.Handler for /api2/ and /_twin/pve/.

@@ -1370,6 +1370,9 @@ func (t *Twin) doStart(v *vm, tk *task) string {
 		st, name, _ := strings.Cut(file, ":")
 		if cd := readCidata(file, t.volume(v.node, st, name).data); cd != nil {
 			v.cidata = cd
+			if t.opts.OnBoot != nil && cd.UserData != nil {
+				go t.opts.OnBoot(v.vmid, *cd.UserData)
+			}
 			break
 		}
 	}

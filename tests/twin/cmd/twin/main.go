@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	pveOpts := proxmox.Options{ConfigPath: *pveCfgPath}
+	pveOpts := proxmox.Options{ConfigPath: *pveCfgPath, OnBoot: simulatedESO(tw)}
 	if !*quiet {
 		pveOpts.Log = stderr
 	}
