@@ -118,7 +118,7 @@ func TestPrivileges(t *testing.T) {
 	}
 	e.do("GET", "/nodes/pve1/storage/local/content", tokFresh, nil).expect(t, 403, "Permission check failed (/storage/local, Datastore.Audit|Datastore.AllocateSpace)")
 	// the auditor reads but may not create
-	if d := e.do("GET", "/cluster/resources?type=vm", tokAuditor, nil).expect(t, 200, "OK").data().([]any); len(d) != 2 {
+	if d := e.do("GET", "/cluster/resources?type=vm", tokAuditor, nil).expect(t, 200, "OK").data().([]any); len(d) != 4 {
 		t.Errorf("auditor sees %d VMs", len(d))
 	}
 	e.do("POST", "/nodes/pve1/qemu", tokAuditor, map[string]any{"vmid": 130}).expect(t, 403, "Permission check failed (/vms/130, VM.Allocate)")
@@ -200,7 +200,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("resources %v", res)
 	}
 	content := e.do("GET", "/nodes/pve1/storage/local-lvm/content?content=images", tokCastellan, nil).expect(t, 200, "OK").data().([]any)
-	if len(content) != 2 { // vm-900-disk-0 and vm-140-disk-0
+	if len(content) != 4 { // vm-900-disk-0, template 9000's two, vm-140-disk-0
 		t.Errorf("images %v", content)
 	}
 
@@ -241,7 +241,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("destroy %q", x)
 	}
 	e.do("GET", "/nodes/pve1/qemu/140/config", tokCastellan, nil).expect(t, 500, "Configuration file 'nodes/pve1/qemu-server/140.conf' does not exist")
-	if content := e.do("GET", "/nodes/pve1/storage/local-lvm/content", tokCastellan, nil).data().([]any); len(content) != 1 {
+	if content := e.do("GET", "/nodes/pve1/storage/local-lvm/content", tokCastellan, nil).data().([]any); len(content) != 3 {
 		t.Errorf("disks left: %v", content)
 	}
 }
@@ -461,4 +461,50 @@ func TestCidata(t *testing.T) {
 	if x := e.wait(tokCastellan, e.upid(e.do("POST", "/nodes/pve2/qemu/172/status/start", tokCastellan, nil))); x != "bridge 'vmbr1' does not exist" && x != "volume 'local:iso/ci-170.iso' does not exist" {
 		t.Errorf("start 172 %q", x)
 	}
+}
+
+// Clone: a template's default is a linked clone on the template's storage,
+// named after it; privileges and a shared target are checked before any
+// VM appears; a full clone to shared storage may move to another node.
+func TestClone(t *testing.T) {
+	e := start(t, func(c *Config) {
+		for i := range c.Storages {
+			if c.Storages[i].ID == "nas" {
+				c.Storages[i].Content = append(c.Storages[i].Content, "images")
+			}
+		}
+	})
+	e.do("POST", "/nodes/pve2/qemu/9001/clone", tokFresh, map[string]any{"newid": 300}).expect(t, 403, "Permission check failed (/vms/9001, VM.Clone)")
+	e.do("POST", "/nodes/pve2/qemu/9001/clone", tokCastellan, map[string]any{}).expect(t, 400, "Parameter verification failed.")
+	e.do("POST", "/nodes/pve2/qemu/9001/clone", tokCastellan, map[string]any{"newid": 300, "target": "pve9"}).expect(t, 500, "no such cluster node 'pve9'")
+	if x := e.wait(tokCastellan, e.upid(e.do("POST", "/nodes/pve2/qemu/9001/clone", tokCastellan, map[string]any{"newid": 300}))); x != "OK" {
+		t.Fatalf("linked clone: %q", x)
+	}
+	conf := e.do("GET", "/nodes/pve2/qemu/300/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
+	if conf["name"] != "Copy-of-VM-talos-v1-11-0" || conf["scsi0"] != "local-lvm:vm-300-disk-0,size=2G" || conf["template"] != nil || conf["vmgenid"] != nil {
+		t.Errorf("linked clone config %v", conf)
+	}
+	// a full clone to shared storage can land on pve1; the VM lives there
+	e.do("POST", "/nodes/pve2/qemu/300/clone", tokCastellan, map[string]any{"newid": 301, "full": 1, "storage": "nas", "target": "pve1"}).
+		expect(t, 500, "can't clone VM to node 'pve1' (VM uses local storage)")
+	if x := e.wait(tokCastellan, e.upid(e.do("POST", "/nodes/pve2/qemu/300/clone", tokCastellan, map[string]any{"newid": 301, "full": 1, "storage": "nas", "name": "on-nas"}))); x != "OK" {
+		t.Fatalf("full clone to nas: %q", x)
+	}
+	if x := e.wait(tokCastellan, e.upid(e.do("POST", "/nodes/pve2/qemu/301/clone", tokCastellan, map[string]any{"newid": 302, "full": 1, "storage": "nas", "target": "pve1", "name": "moved"}))); x != "OK" {
+		t.Fatalf("cross-node clone: %q", x)
+	}
+	conf = e.do("GET", "/nodes/pve1/qemu/302/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
+	if conf["name"] != "moved" || conf["scsi0"] != "nas:302/vm-302-disk-0.qcow2,size=2G" {
+		t.Errorf("moved clone config %v", conf)
+	}
+	// a clone whose copy fails leaves nothing
+	e.do("POST", "/nodes/pve2/qemu/9001/clone", tokCastellan, map[string]any{"newid": 303, "full": 0, "storage": "nas"}).
+		expect(t, 500, "parameter 'storage' not allowed for linked clones")
+	e.tw.mu.Lock()
+	e.tw.stores["local-lvm"].TotalBytes = 1 << 30
+	e.tw.mu.Unlock()
+	if x := e.wait(tokCastellan, e.upid(e.do("POST", "/nodes/pve2/qemu/9001/clone", tokCastellan, map[string]any{"newid": 303, "full": 1}))); !strings.HasPrefix(x, "clone failed: lvcreate 'pve/vm-303-disk-0' error") {
+		t.Errorf("clone onto a full storage: %q", x)
+	}
+	e.do("GET", "/nodes/pve2/qemu/303/config", tokCastellan, nil).expect(t, 500, "Configuration file 'nodes/pve2/qemu-server/303.conf' does not exist")
 }

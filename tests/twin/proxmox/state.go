@@ -104,12 +104,16 @@ func (t *Twin) reset(c *Config) error {
 			}
 			file := strings.SplitN(val, ",", 2)[0]
 			st, name, ok := strings.Cut(file, ":")
-			if !ok || strings.Contains(val, "media=cdrom") || t.stores[st] == nil {
+			cloudinit := strings.HasSuffix(name, "-cloudinit")
+			if !ok || (strings.Contains(val, "media=cdrom") && !cloudinit) || t.stores[st] == nil {
 				continue
 			}
 			if t.volume(v.node, st, name) == nil {
 				t.putVolume(v.node, &volume{storage: st, name: name, content: "images", format: "raw",
 					size: parseSizeOpt(val), vmid: v.vmid, ctime: time.Now().Unix()})
+				if cloudinit {
+					t.volume(v.node, st, name).size = 4 << 20
+				}
 			}
 		}
 	}

@@ -207,6 +207,7 @@ func (t *Twin) routes() []route {
 		mk("POST", "/nodes/:node/qemu/:vmid/config", func(c *call) (any, *apiError) { return c.updateConfig(true) }),
 		mk("GET", "/nodes/:node/qemu/:vmid/pending", (*call).getPending),
 		mk("PUT", "/nodes/:node/qemu/:vmid/resize", (*call).resize),
+		mk("POST", "/nodes/:node/qemu/:vmid/clone", (*call).cloneVM),
 		mk("GET", "/nodes/:node/qemu/:vmid/status/current", (*call).vmStatus),
 		mk("POST", "/nodes/:node/qemu/:vmid/status/start", func(c *call) (any, *apiError) { return c.power("start") }),
 		mk("POST", "/nodes/:node/qemu/:vmid/status/stop", func(c *call) (any, *apiError) { return c.power("stop") }),

@@ -107,7 +107,7 @@ func TestGoProxmoxLifecycle(t *testing.T) {
 		t.Fatalf("cluster: %v", err)
 	}
 	res, err := cl.Resources(ctx, "vm")
-	if err != nil || len(res) != 2 {
+	if err != nil || len(res) != 4 { // 900, 901 and templates 9000, 9001
 		t.Fatalf("resources: %v %v", res, err)
 	}
 	for _, r := range res {
@@ -243,7 +243,8 @@ func TestGoProxmoxLifecycle(t *testing.T) {
 		t.Errorf("content left: %v", content)
 	}
 	imgs, _ := node.StorageRef("local-lvm").GetContent(ctx)
-	if len(imgs) != 1 {
+	if len(imgs) != 3 { // VM 900's disk and template 9000's two
+
 		t.Errorf("disks left: %v", imgs)
 	}
 
@@ -256,6 +257,69 @@ func TestGoProxmoxLifecycle(t *testing.T) {
 	var tfe *px.TaskFailedError
 	if !errors.As(err, &tfe) || tfe.ExitStatus != "VM 900 already running" {
 		t.Errorf("start a running VM: %v", err)
+	}
+}
+
+// go-proxmox clones template 9000 (pve1, local-lvm): a full clone gets its
+// own disk and cloud-init drive, a fresh MAC and SMBIOS UUID, and loses the
+// template flag; the refusals come back as PVE words them.
+func TestGoProxmoxClone(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	node, err := e.client.Node(ctx, "pve1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := node.VirtualMachine(ctx, 9000)
+	if err != nil || !bool(tmpl.Template) {
+		t.Fatalf("template 9000: %+v %v", tmpl, err)
+	}
+	newid, task, err := tmpl.Clone(ctx, &px.VirtualMachineCloneOptions{NewID: 190, Name: "talos-cp-9", Full: true, Storage: "local-lvm"})
+	if err != nil || newid != 190 {
+		t.Fatalf("clone: %v", err)
+	}
+	if task.Type != "qmclone" || task.ID != "9000" || task.Node != "pve1" {
+		t.Errorf("task %+v", task)
+	}
+	if st := e.vmState(190); st == nil || st["config"].(map[string]any)["lock"] != "clone" {
+		t.Errorf("during the clone: %v", st)
+	}
+	wait(t, ctx, task, "clone")
+	vm, err := node.VirtualMachine(ctx, 190)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, tcfg := vm.VirtualMachineConfig, tmpl.VirtualMachineConfig
+	if bool(vm.Template) || vm.Name != "talos-cp-9" || cfg.SCSIs["scsi0"] != "local-lvm:vm-190-disk-0,size=2G" ||
+		cfg.IDEs["ide2"] != "local-lvm:vm-190-cloudinit,media=cdrom" || cfg.SMBios1 == tcfg.SMBios1 ||
+		!strings.HasPrefix(cfg.Nets["net0"], "virtio=BC:24:11:") || cfg.Nets["net0"] == tcfg.Nets["net0"] ||
+		!strings.HasSuffix(cfg.Nets["net0"], ",bridge=vmbr0") || cfg.Boot != "order=scsi0" || cfg.Lock != "" {
+		t.Errorf("clone %+v config %+v", vm, cfg)
+	}
+	task, err = vm.ResizeDisk(ctx, "scsi0", "20G")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, ctx, task, "resize")
+	if vm, err = node.VirtualMachine(ctx, 190); err != nil || vm.VirtualMachineConfig.SCSIs["scsi0"] != "local-lvm:vm-190-disk-0,size=20G" {
+		t.Errorf("after resize: %+v %v", vm, err)
+	}
+
+	refused := map[string]*px.VirtualMachineCloneOptions{
+		"can't clone to non-shared storage 'local-lvm'":         {NewID: 191, Full: true, Storage: "local-lvm", Target: "pve2"},
+		"can't clone VM to node 'pve2' (VM uses local storage)": {NewID: 191, Full: true, Target: "pve2"},
+		"parameter 'storage' not allowed for linked clones":     {NewID: 191, Storage: "local-lvm"},
+		"unable to create VM 900: config file already exists":   {NewID: 900, Full: true},
+	}
+	for want, opt := range refused {
+		_, _, err := tmpl.Clone(ctx, opt)
+		var apiErr *px.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 500 || !strings.Contains(apiErr.Message, want) {
+			t.Errorf("clone %+v: %v, want %q", opt, err, want)
+		}
+	}
+	if e.vmState(191) != nil {
+		t.Error("a refused clone left VM 191 behind")
 	}
 }
 
