@@ -1,4 +1,5 @@
 #include "deliver.h"
+#include "clone.h"
 #include "vmspec.h"
 
 #include <stdio.h>
@@ -83,7 +84,8 @@ static int create_new(struct deliver *dv, const struct plan *p, struct err *e)
 		const struct plan_step *s = &p->steps[i];
 		if (!gets_new_vm(s->action))
 			continue;
-		if ((rc = proxmox_create(dv->px, s->node, s->pve_node, e)) != 0)
+		rc = s->src_vmid ? clone_vm(dv->px, s, e) : proxmox_create(dv->px, s->node, s->pve_node, e);
+		if (rc != 0)
 			return rc;
 		dv->created++;
 	}
@@ -220,7 +222,10 @@ int deliver_run(struct deliver *dv, const struct plan *p, deliver_cidata_fn cida
 {
 	int rc;
 
-	if ((rc = sweep(dv, p, e)) != 0 || (rc = ensure_talos_iso(dv, p, e)) != 0 ||
+	/* A clone boots Talos from the template's disk: no ISO to fetch. */
+	if ((dv->d->proxmox.template[0] && (rc = clone_check(dv->px, p, e)) != 0) ||
+	    (rc = sweep(dv, p, e)) != 0 ||
+	    (!dv->d->proxmox.template[0] && (rc = ensure_talos_iso(dv, p, e)) != 0) ||
 	    (rc = destroy_old(dv, p, e)) != 0 ||
 	    (rc = create_new(dv, p, e)) != 0)
 		return rc;

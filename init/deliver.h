@@ -1,10 +1,11 @@
 /* deliver: carries out a plan on Proxmox (shared/DESIGN.md §1 "deliver").
  *
- * In order: cidata ISOs an earlier run left behind (it died before its
- * cleanup) are ejected and deleted; the Talos ISO is made present on the ISO storage of every
- * Proxmox node that gets a new VM (download-url from the Image Factory
- * when missing); owned VMs to go are destroyed; new VMs are created one
- * at a time (disk allocation contends on storage, and PVE's config locks
+ * In order: with castellan.proxmox.template, the templates are checked
+ * (clone.h); cidata ISOs an earlier run left behind (it died before its
+ * cleanup) are ejected and deleted; without a template, the Talos ISO is
+ * made present on the ISO storage of every Proxmox node that gets a new
+ * VM (download-url from the Image Factory when missing); owned VMs to go
+ * are destroyed; new VMs are created (or cloned, clone.h) one at a time (disk allocation contends on storage, and PVE's config locks
  * time out under parallel creates); each VM to start gets its own cidata
  * ISO uploaded and attached; then every start is sent and all their tasks
  * are waited on side by side (a create task's OK says nothing about the

@@ -329,7 +329,7 @@ static int parse_pve_nodes(struct ydoc *y, yaml_node_t *m, const char *path,
 static int parse_proxmox(struct desc *d, yaml_node_t *c, struct err *e)
 {
 	static const char *const keys[] = { "endpoint", "pin_sha256", "ca", "nodes", "storage",
-		"iso_storage", "bridge", "vlan", NULL };
+		"iso_storage", "bridge", "vlan", "template", NULL };
 	static const char *const path = "castellan.proxmox";
 	struct desc_proxmox *px = &d->proxmox;
 	struct ydoc *y = &d->yaml;
@@ -367,7 +367,9 @@ static int parse_proxmox(struct desc *d, yaml_node_t *c, struct err *e)
 	    get_word(y, m, path, "iso_storage", 0, "-_.", "a Proxmox storage id",
 		     px->iso_storage, sizeof px->iso_storage, e) < 0 ||
 	    get_word(y, m, path, "bridge", 0, "-_.", "a Linux bridge name", px->bridge, 16, e) < 0 ||
-	    yget_long(y, m, path, "vlan", 0, 1, 4094, &vlan, e) < 0)
+	    yget_long(y, m, path, "vlan", 0, 1, 4094, &vlan, e) < 0 ||
+	    get_word(y, m, path, "template", 0, "-.", "a VM template's name or VMID",
+		     px->template, sizeof px->template, e) < 0)
 		return -1;
 	px->vlan = (int)vlan;
 	return 0;

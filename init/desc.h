@@ -79,6 +79,7 @@ struct desc_proxmox {
 	char iso_storage[DESC_NAME];
 	char bridge[DESC_NAME];
 	int vlan;			/* 0: untagged */
+	char template[DESC_NAME];	/* a Talos template's name or VMID, or "" */
 };
 
 struct desc_talos {

@@ -69,11 +69,13 @@ static int check_foreign(const struct desc *d, const struct pve_vm *vms, int n, 
 			const struct pve_vm *v = &vms[j];
 			if (v->owned)
 				continue;
-			/* PVE writes the tag only when the create task finishes. */
-			if (v->vmid == dn->vmid && strcmp(v->lock, "create") == 0)
+			/* PVE writes the tag only when the create task finishes;
+			 * a clone gets it from castellan after the copy. */
+			if (v->vmid == dn->vmid && (strcmp(v->lock, "create") == 0 ||
+						    strcmp(v->lock, "clone") == 0))
 				return err_set(e, "VMID %ld (node %s) is still being created on %s (lock: "
-					       "create); plan again when that task has finished",
-					       v->vmid, dn->name, v->node);
+					       "%s); plan again when that task has finished",
+					       v->vmid, dn->name, v->node, v->lock);
 			if (v->vmid == dn->vmid)
 				return err_set(e, "VMID %ld (node %s) is held by VM \"%s\" on %s, which castellan "
 					       "does not own (no tag castellan-%s); nothing was changed",
@@ -99,6 +101,8 @@ static void add(struct plan *p, enum plan_action a, long vmid, int node, const c
 	snprintf(s->name, sizeof s->name, "%s", name);
 	s->why = why;
 	s->was_on[0] = '\0';
+	s->src_vmid = 0;
+	s->src_node[0] = '\0';
 }
 
 /* Round-robin over the Proxmox nodes, counting only unpinned new VMs. */
@@ -126,6 +130,35 @@ static void reconcile_one(struct plan *p, const struct desc *d, int i, const str
 		add(p, PLAN_START, dn->vmid, i, v->node, dn->name, "owned, stopped");
 	else
 		add(p, PLAN_KEEP, dn->vmid, i, v->node, dn->name, "owned, running");
+}
+
+/* The template a new VM on pve_node is cloned from: the one on that node,
+ * else the first of that name or VMID anywhere. */
+static int pick_template(const struct desc *d, const struct pve_vm *vms, int n, const char *pve,
+			 struct plan_step *s, struct err *e)
+{
+	const char *want = d->proxmox.template;
+	const struct pve_vm *found = NULL, *plain = NULL;
+	char id[24];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "%ld", vms[i].vmid);
+		if (strcmp(vms[i].name, want) != 0 && strcmp(id, want) != 0)
+			continue;
+		if (!vms[i].template)
+			plain = plain ? plain : &vms[i];
+		else if (!found || (strcmp(vms[i].node, pve) == 0 && strcmp(found->node, pve) != 0))
+			found = &vms[i];
+	}
+	if (!found && plain)
+		return err_set(e, "castellan.proxmox.template: VM %ld (\"%s\") on %s is not a "
+			       "template; nothing was changed", plain->vmid, plain->name, plain->node);
+	if (!found)
+		return err_set(e, "castellan.proxmox.template: no VM template named \"%s\" on "
+			       "Proxmox; nothing was changed", want);
+	s->src_vmid = found->vmid;
+	snprintf(s->src_node, sizeof s->src_node, "%s", found->node);
+	return 0;
 }
 
 int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, int nvms,
@@ -161,6 +194,10 @@ int plan_make(struct plan *p, const struct desc *d, const struct pve_vm *vms, in
 			add(p, PLAN_ORPHAN, vms[j].vmid, -1, vms[j].node, vms[j].name,
 			    "owned, not described (reconcile leaves it)");
 	}
+	for (int i = 0; d->proxmox.template[0] && i < p->n; i++)
+		if ((p->steps[i].action == PLAN_CREATE || p->steps[i].action == PLAN_REPLACE) &&
+		    pick_template(d, vms, nvms, p->steps[i].pve_node, &p->steps[i], e) < 0)
+			return -1;
 	return 0;
 }
 
@@ -174,7 +211,12 @@ void plan_table(const struct plan *p, const struct desc *d, char *out, size_t ca
 		const char *role = s->node < 0 ? "-" :
 				   d->cluster.nodes[s->node].role == ROLE_CONTROLPLANE ? "controlplane" :
 											 "worker";
-		n += (size_t)snprintf(out + n, cap - n, "%-10ld %-16s %-13s %-12s %-8s %s\n", s->vmid,
-				      s->name, role, s->pve_node, plan_action_name(s->action), s->why);
+		char from[DESC_NAME + 48] = "";
+		if (s->src_vmid)
+			snprintf(from, sizeof from, "; clone of template %ld on %s", s->src_vmid,
+				 s->src_node);
+		n += (size_t)snprintf(out + n, cap - n, "%-10ld %-16s %-13s %-12s %-8s %s%s\n", s->vmid,
+				      s->name, role, s->pve_node, plan_action_name(s->action), s->why,
+				      from);
 	}
 }

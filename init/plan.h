@@ -12,6 +12,11 @@
  *
  * Placement: a node's `host` when given; a kept VM stays where it is;
  * otherwise round-robin over castellan.proxmox.nodes in described order.
+ *
+ * With castellan.proxmox.template, every new VM is cloned from a VM
+ * template of that name (or VMID): the one on the VM's own Proxmox node
+ * when there is one (templates on local storage exist per node), else the
+ * first found, cloned across (PVE allows that only from shared storage).
  */
 #ifndef CASTELLAN_PLAN_H
 #define CASTELLAN_PLAN_H
@@ -40,6 +45,8 @@ struct plan_step {
 	int node;			/* index into desc nodes, or -1 (destroy/orphan) */
 	char pve_node[DESC_NAME];	/* where it is or will be */
 	char was_on[DESC_NAME];		/* replace: where the old VM is */
+	long src_vmid;			/* create/replace from a template, or 0 */
+	char src_node[DESC_NAME];	/* where that template is */
 	char name[DESC_NAME];
 	const char *why;
 };

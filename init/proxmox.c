@@ -137,22 +137,44 @@ static void json_copy(const cJSON *o, const char *key, char *out, size_t cap)
 	snprintf(out, cap, "%s", cJSON_IsString(x) ? x->valuestring : "");
 }
 
-/* The tag is only half the proof: the description must carry the marker. */
-static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
+int proxmox_get(struct proxmox *c, const char *path, const char *op, cJSON **root,
+		const cJSON **data, struct err *e)
 {
-	char path[256], op[128];
-	const cJSON *d;
-	cJSON *j;
-
-	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", v->node, v->vmid);
-	snprintf(op, sizeof op, "read the config of VM %ld on %s (VM.Audit)", v->vmid, v->node);
+	*root = NULL;
+	*data = NULL;
 	if (call(c, "GET", path, op, e) < 0)
 		return -1;
 	if (c->resp.status != 200)
 		return refused(c, op, e);
-	j = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
-	d = j ? cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"),
-						 "description") : NULL;
+	*root = cJSON_ParseWithLength((const char *)c->resp.body, c->resp.len);
+	*data = *root ? cJSON_GetObjectItemCaseSensitive(*root, "data") : NULL;
+	if (!*data) {
+		cJSON_Delete(*root);
+		*root = NULL;
+		return err_set(e, "the Proxmox API's answer to %s holds no data", op);
+	}
+	return 0;
+}
+
+int proxmox_vm_config(struct proxmox *c, const char *pve_node, long vmid, cJSON **root,
+		      const cJSON **conf, struct err *e)
+{
+	char path[256], op[128];
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", pve_node, vmid);
+	snprintf(op, sizeof op, "read the config of VM %ld on %s (VM.Audit)", vmid, pve_node);
+	return proxmox_get(c, path, op, root, conf, e);
+}
+
+/* The tag is only half the proof: the description must carry the marker. */
+static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
+{
+	const cJSON *conf, *d;
+	cJSON *j;
+
+	if (proxmox_vm_config(c, v->node, v->vmid, &j, &conf, e) < 0)
+		return -1;
+	d = cJSON_GetObjectItemCaseSensitive(conf, "description");
 	v->owned = cJSON_IsString(d) && plan_marker_owns(d->valuestring, c->desc->cluster.name);
 	cJSON_Delete(j);
 	return 0;
@@ -322,16 +344,15 @@ int proxmox_create(struct proxmox *c, int node, const char *pve_node, struct err
 {
 	const struct desc_node *n = &c->desc->cluster.nodes[node];
 	cJSON *spec = vmspec_create(c->desc, node);
-	char *body = spec ? cJSON_PrintUnformatted(spec) : NULL, path[256], op[128];
+	char path[256], op[128];
 	int rc;
 
-	cJSON_Delete(spec);
-	if (!body)
+	if (!spec)
 		return err_set(e, "out of memory building the VM spec of %s", n->name);
 	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu", pve_node);
 	snprintf(op, sizeof op, "create VM %ld (%s) on %s", n->vmid, n->name, pve_node);
-	rc = mutate(c, "POST", path, body, op, e);
-	wipe_free(body);
+	rc = proxmox_change(c, "POST", path, spec, op, e);
+	cJSON_Delete(spec);
 	if (rc == 0)
 		log_info(c->log, "proxmox", "created VM %ld (%s) on %s", n->vmid, n->name, pve_node);
 	return rc;
@@ -436,21 +457,41 @@ int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *v
 	return 0;
 }
 
+int proxmox_change(struct proxmox *c, const char *method, const char *path,
+		   const cJSON *body, const char *op, struct err *e)
+{
+	char *json = body ? cJSON_PrintUnformatted(body) : NULL;
+	int rc;
+
+	if (body && !json)
+		return err_set(e, "out of memory building the request to %s", op);
+	rc = mutate(c, method, path, json, op, e);
+	wipe_free(json);
+	return rc;
+}
+
+int proxmox_configure(struct proxmox *c, const char *pve_node, long vmid, const cJSON *changes,
+		      const char *what, struct err *e)
+{
+	char path[256], op[200];
+
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", pve_node, vmid);
+	snprintf(op, sizeof op, "set %s of VM %ld on %s", what, vmid, pve_node);
+	return proxmox_change(c, "POST", path, changes, op, e);
+}
+
 int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
 		       const char *value, struct err *e)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *body = o && cJSON_AddStringToObject(o, key, value) ? cJSON_PrintUnformatted(o) : NULL;
-	char path[256], op[200];
 	int rc;
 
-	cJSON_Delete(o);
-	if (!body)
+	if (!o || !cJSON_AddStringToObject(o, key, value)) {
+		cJSON_Delete(o);
 		return err_set(e, "out of memory building a VM config change");
-	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/config", pve_node, vmid);
-	snprintf(op, sizeof op, "set %s of VM %ld on %s", key, vmid, pve_node);
-	rc = mutate(c, "POST", path, body, op, e);
-	wipe_free(body);
+	}
+	rc = proxmox_configure(c, pve_node, vmid, o, key, e);
+	cJSON_Delete(o);
 	return rc;
 }
 
@@ -500,20 +541,20 @@ int proxmox_download_iso(struct proxmox *c, const char *pve_node, const char *st
 			 const char *url, const char *filename, struct err *e)
 {
 	cJSON *o = cJSON_CreateObject();
-	char *body = o && cJSON_AddStringToObject(o, "content", "iso") &&
-		cJSON_AddStringToObject(o, "filename", filename) &&
-		cJSON_AddStringToObject(o, "url", url) ? cJSON_PrintUnformatted(o) : NULL;
 	char path[256], op[400];
 	int rc;
 
-	cJSON_Delete(o);
-	if (!body)
+	if (!o || !cJSON_AddStringToObject(o, "content", "iso") ||
+	    !cJSON_AddStringToObject(o, "filename", filename) ||
+	    !cJSON_AddStringToObject(o, "url", url)) {
+		cJSON_Delete(o);
 		return err_set(e, "out of memory building a download request");
+	}
 	snprintf(path, sizeof path, "/api2/json/nodes/%s/storage/%s/download-url", pve_node, storage);
 	snprintf(op, sizeof op, "download %s into %s on %s (Sys.AccessNetwork, "
 		 "Datastore.AllocateTemplate)", url, storage, pve_node);
-	rc = mutate(c, "POST", path, body, op, e);
-	wipe_free(body);
+	rc = proxmox_change(c, "POST", path, o, op, e);
+	cJSON_Delete(o);
 	if (rc == 0)
 		log_info(c->log, "proxmox", "downloaded %s:iso/%s on %s", storage, filename, pve_node);
 	return rc;

@@ -13,6 +13,8 @@
 #ifndef CASTELLAN_PROXMOX_H
 #define CASTELLAN_PROXMOX_H
 
+#include <cjson/cJSON.h>
+
 #include "arena.h"
 #include "desc.h"
 #include "err.h"
@@ -49,6 +51,14 @@ void proxmox_close(struct proxmox *c);
  * decided by the description's cluster name. */
 int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct err *e);
 
+/* A GET of an API path: *data is the answer's "data" inside *root, which
+ * the caller deletes with cJSON_Delete. op names the operation for errors. */
+int proxmox_get(struct proxmox *c, const char *path, const char *op, cJSON **root,
+		const cJSON **data, struct err *e);
+/* A VM's current config (GET .../config), as proxmox_get. */
+int proxmox_vm_config(struct proxmox *c, const char *pve_node, long vmid, cJSON **root,
+		      const cJSON **conf, struct err *e);
+
 /* Pure: one sentence for a refused request. */
 void proxmox_explain(char *out, size_t cap, const char *op, long status, const char *reason,
 		     const char *message, const char *endpoint);
@@ -82,6 +92,13 @@ int proxmox_upload_iso(struct proxmox *c, const char *pve_node, const char *stor
 /* Deletes a volume such as "local:iso/ci-1101.iso"; absent is fine. */
 int proxmox_delete_volume(struct proxmox *c, const char *pve_node, const char *volid,
 			  struct err *e);
+/* Any change: method and API path with a JSON body (or NULL), sent once
+ * and its task waited for, as above. */
+int proxmox_change(struct proxmox *c, const char *method, const char *path,
+		   const cJSON *body, const char *op, struct err *e);
+/* Several config keys of a VM at once; `what` names them for errors. */
+int proxmox_configure(struct proxmox *c, const char *pve_node, long vmid, const cJSON *changes,
+		      const char *what, struct err *e);
 /* Sets one config key of a VM (e.g. ide0 = "local:iso/x.iso,media=cdrom"). */
 int proxmox_set_config(struct proxmox *c, const char *pve_node, long vmid, const char *key,
 		       const char *value, struct err *e);

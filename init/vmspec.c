@@ -2,6 +2,8 @@
 
 #include <bearssl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "plan.h"
 
@@ -56,20 +58,16 @@ void vmspec_uuid(const char *cluster, long vmid, char out[37])
 		 h[13], h[14], h[15]);
 }
 
-cJSON *vmspec_create(const struct desc *d, int i)
+/* What a Talos node's VM holds whether it was created or cloned. */
+static int add_common(cJSON *o, const struct desc *d, int i)
 {
 	const struct desc_node *n = &d->cluster.nodes[i];
 	const struct desc_proxmox *px = &d->proxmox;
-	char disk[160], net[160], mac[18], tag[80], about[300], iso[200], cdrom[300], uuid[37],
-		smbios[64];
-	cJSON *o = cJSON_CreateObject();
+	char net[160], mac[18], tag[80], about[300], uuid[37], smbios[64];
 
 	vmspec_mac(d->cluster.name, n->vmid, mac);
 	vmspec_uuid(d->cluster.name, n->vmid, uuid);
 	snprintf(smbios, sizeof smbios, "uuid=%s", uuid);
-	vmspec_talos_iso(d, iso, sizeof iso);
-	snprintf(cdrom, sizeof cdrom, "%s:iso/%s,media=cdrom", px->iso_storage, iso);
-	snprintf(disk, sizeof disk, "%s:%ld,discard=on,iothread=1,ssd=1", px->storage, n->disk);
 	if (px->vlan)
 		snprintf(net, sizeof net, "virtio=%s,bridge=%s,tag=%d", mac, px->bridge, px->vlan);
 	else
@@ -78,26 +76,115 @@ cJSON *vmspec_create(const struct desc *d, int i)
 	snprintf(about, sizeof about, "Talos %s node %s, managed by castellan.\n%s%s",
 		 n->role == ROLE_CONTROLPLANE ? "control plane" : "worker", n->name, PLAN_MARKER,
 		 d->cluster.name);
+	return cJSON_AddStringToObject(o, "name", n->name) &&
+	       cJSON_AddNumberToObject(o, "cores", (double)n->cores) &&
+	       cJSON_AddNumberToObject(o, "sockets", 1) &&
+	       cJSON_AddNumberToObject(o, "memory", (double)n->memory) &&
+	       cJSON_AddStringToObject(o, "cpu", "x86-64-v2-AES") &&
+	       cJSON_AddStringToObject(o, "machine", "q35") &&
+	       cJSON_AddStringToObject(o, "ostype", "l26") &&
+	       cJSON_AddStringToObject(o, "scsihw", "virtio-scsi-single") &&
+	       cJSON_AddStringToObject(o, "net0", net) &&
+	       cJSON_AddStringToObject(o, "serial0", "socket") &&
+	       cJSON_AddStringToObject(o, "smbios1", smbios) &&
+	       cJSON_AddNumberToObject(o, "onboot", 1) &&
+	       cJSON_AddStringToObject(o, "tags", tag) &&
+	       cJSON_AddStringToObject(o, "description", about) ? 0 : -1;
+}
+
+cJSON *vmspec_create(const struct desc *d, int i)
+{
+	const struct desc_node *n = &d->cluster.nodes[i];
+	const struct desc_proxmox *px = &d->proxmox;
+	char disk[160], iso[200], cdrom[300];
+	cJSON *o = cJSON_CreateObject();
+
+	vmspec_talos_iso(d, iso, sizeof iso);
+	snprintf(cdrom, sizeof cdrom, "%s:iso/%s,media=cdrom", px->iso_storage, iso);
+	snprintf(disk, sizeof disk, "%s:%ld,discard=on,iothread=1,ssd=1", px->storage, n->disk);
 	if (!o || !cJSON_AddNumberToObject(o, "vmid", (double)n->vmid) ||
-	    !cJSON_AddStringToObject(o, "name", n->name) ||
-	    !cJSON_AddNumberToObject(o, "cores", (double)n->cores) ||
-	    !cJSON_AddNumberToObject(o, "sockets", 1) ||
-	    !cJSON_AddNumberToObject(o, "memory", (double)n->memory) ||
-	    !cJSON_AddStringToObject(o, "cpu", "x86-64-v2-AES") ||
-	    !cJSON_AddStringToObject(o, "machine", "q35") ||
-	    !cJSON_AddStringToObject(o, "ostype", "l26") ||
-	    !cJSON_AddStringToObject(o, "scsihw", "virtio-scsi-single") ||
+	    add_common(o, d, i) < 0 ||
 	    !cJSON_AddStringToObject(o, "scsi0", disk) ||
-	    !cJSON_AddStringToObject(o, "net0", net) ||
-	    !cJSON_AddStringToObject(o, "serial0", "socket") ||
 	    !cJSON_AddStringToObject(o, "ide0", cdrom) ||
-	    !cJSON_AddStringToObject(o, "smbios1", smbios) ||
 	    /* An empty disk boots nothing, so the first boot falls through to
 	     * the Talos ISO, which installs to scsi0 and reboots from it. */
-	    !cJSON_AddStringToObject(o, "boot", "order=scsi0;ide0") ||
-	    !cJSON_AddNumberToObject(o, "onboot", 1) ||
-	    !cJSON_AddStringToObject(o, "tags", tag) ||
-	    !cJSON_AddStringToObject(o, "description", about)) {
+	    !cJSON_AddStringToObject(o, "boot", "order=scsi0;ide0")) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int is_drive_key(const char *k)
+{
+	static const char *const buses[] = { "ide", "sata", "scsi", "virtio", NULL };
+
+	for (int i = 0; buses[i]; i++) {
+		size_t n = strlen(buses[i]);
+		if (strncmp(k, buses[i], n) == 0 && k[n] >= '0' && k[n] <= '9')
+			return 1;
+	}
+	return 0;
+}
+
+/* "4G", "2252M", "1.5T": PVE's disk sizes, in bytes; -1 when unreadable. */
+static double size_bytes(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	const char *units = "KMGT", *u = *end ? strchr(units, *end) : NULL;
+
+	if (end == s || v < 0 || (*end && (!u || end[1])))
+		return -1;
+	for (const char *k = units; u && k <= u; k++)
+		v *= 1024;
+	return v;
+}
+
+int vmspec_template_disk(const cJSON *conf, struct vmspec_disk *out, char *why, size_t cap)
+{
+	const cJSON *disk = cJSON_GetObjectItemCaseSensitive(conf, "scsi0");
+	const char *v = cJSON_IsString(disk) ? disk->valuestring : NULL, *size;
+	double bytes;
+
+	if (!v || strstr(v, "media=cdrom")) {
+		snprintf(why, cap, "has no disk on scsi0 (castellan boots the clone from scsi0)");
+		return -1;
+	}
+	snprintf(out->storage, sizeof out->storage, "%.*s", (int)strcspn(v, ":,"), v);
+	size = strstr(v, ",size=");
+	bytes = -1;
+	if (size) {
+		char num[32];
+		snprintf(num, sizeof num, "%.*s", (int)strcspn(size + 6, ","), size + 6);
+		bytes = size_bytes(num);
+	}
+	if (bytes < 0) {
+		snprintf(why, cap, "has a disk on scsi0 of no readable size (\"%.80s\")", v);
+		return -1;
+	}
+	out->gib = (long)((bytes + (1024.0 * 1024 * 1024) - 1) / (1024.0 * 1024 * 1024));
+	return 0;
+}
+
+cJSON *vmspec_clone_config(const struct desc *d, int i, const cJSON *tmpl)
+{
+	char drop[512] = "";
+	size_t n = 0;
+	const cJSON *item;
+	cJSON *o = cJSON_CreateObject();
+
+	/* A second cidata volume would leave Talos to pick one: the
+	 * template's cloud-init drives go; ours is attached on ide2 later. */
+	cJSON_ArrayForEach(item, tmpl)
+		if (is_drive_key(item->string) && cJSON_IsString(item) &&
+		    strstr(item->valuestring, "cloudinit") && n + strlen(item->string) + 2 < sizeof drop)
+			n += (size_t)snprintf(drop + n, sizeof drop - n, "%s%s", n ? "," : "",
+					      item->string);
+	if (!o || add_common(o, d, i) < 0 ||
+	    /* The template's disk holds Talos already: no ISO to fall to. */
+	    !cJSON_AddStringToObject(o, "boot", "order=scsi0") ||
+	    (n && !cJSON_AddStringToObject(o, "delete", drop))) {
 		cJSON_Delete(o);
 		return NULL;
 	}

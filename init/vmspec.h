@@ -7,6 +7,10 @@
  * ownership tag and a description marker naming the cluster, the Talos
  * nocloud ISO on ide0 and a disk-first boot order. The node's cidata ISO
  * goes on ide2 (ide3 does not start on q35) once it is uploaded.
+ *
+ * A VM cloned from a Talos template (a VM whose scsi0 holds the Image
+ * Factory's nocloud disk image) gets the same settings through a config
+ * change after the copy, boots from scsi0 and needs no Talos ISO.
  */
 #ifndef CASTELLAN_VMSPEC_H
 #define CASTELLAN_VMSPEC_H
@@ -31,5 +35,19 @@ void vmspec_cidata_iso(const struct desc *d, long vmid, char *out, size_t cap);
 /* The body of POST /nodes/{node}/qemu for described node i, or NULL when
  * out of memory. The caller frees it with cJSON_Delete. */
 cJSON *vmspec_create(const struct desc *d, int i);
+
+/* Cloning (castellan.proxmox.template): the template's boot disk, read
+ * from its config (GET .../config "data"), or -1 with why it cannot serve. */
+struct vmspec_disk {
+	char storage[DESC_NAME];
+	long gib;			/* its size, rounded up to whole GiB */
+};
+int vmspec_template_disk(const cJSON *conf, struct vmspec_disk *out, char *why, size_t cap);
+
+/* The body of POST .../config that makes a clone of template config tmpl
+ * into described node i: the same CPU, memory, NIC, identity, tag and
+ * marker as vmspec_create, boot from scsi0, and the template's cloud-init
+ * drives deleted. NULL when out of memory. */
+cJSON *vmspec_clone_config(const struct desc *d, int i, const cJSON *tmpl);
 
 #endif

@@ -50,7 +50,8 @@ for n in cp1 cp2 cp3 w1 w2 w3; do
   [ "$got" = "$(cat "$t/seed-$n/user-data")" ] && read_ok=$((read_ok + 1))
 done
 [ $read_ok = 6 ] && ok "each node read its own user-data from its cidata ISO at start" || bad "cidata read by $read_ok of 6 nodes"
-[ "$(cidata_left)" = 0 ] && [ "$(q "sorted(set(v['config'].get('ide2','') for v in s['vms'] if v['vmid'] >= 1100))")" = "['none,media=cdrom']" ] &&
+net1101=$(q "[v['config']['net0'] for v in s['vms'] if v['vmid'] == 1101][0]")
+[ "$(cidata_left)" = 0 ] && [ "$(q "sorted(set(v['config'].get('ide2','') for v in s['vms'] if 1100 <= v['vmid'] < 1300))")" = "['none,media=cdrom']" ] &&
   ok "every cidata ISO is ejected and deleted at the end of the run" || bad "cidata left: $(cidata_left)"
 
 c -X DELETE "$ctl/requests" >/dev/null
@@ -114,4 +115,56 @@ reconcile "$t/badpin.yaml"
 [ $drc -eq 1 ] && grep -q "public key SHA-256 is $pin, but castellan.proxmox.pin_sha256 is $other" <<<"$dout" &&
   [ "$(c "$ctl/requests" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["requests"]))')" = 0 ] &&
   ok "a pin mismatch is refused before any request reaches the API" || bad "pin mismatch (rc $drc): $dout"
+# castellan.proxmox.template: every VM a full clone of the template of that
+# name on its own Proxmox node (the twin has talos-v1-11-0 as 9000 on pve1
+# and 9001 on pve2, 2 GiB disks, 9000 with a cloud-init drive).
+userdata "$t/tmpl.yaml" castle reconcile "    pin_sha256: $pin
+    template: talos-v1-11-0"
+fresh_twin
+reconcile "$t/tmpl.yaml"
+clones_ok=$(q "sum(1 for v in s['vms'] if 1100 < v['vmid'] < 1300 and v['status'] == 'running'
+  and v['config'].get('boot') == 'order=scsi0' and 'ide0' not in v['config'] and 'cloudinit' not in str(v['config'])
+  and v['config'].get('scsi0', '').startswith('local-lvm:vm-%d-disk-0,' % v['vmid']) and 'size=20G' in v['config']['scsi0']
+  and v['config'].get('tags') == 'castellan-castle' and v['config'].get('cpu') == 'x86-64-v2-AES'
+  and 'template' not in v['config'])")
+[ $drc -eq 0 ] && grep -q 'created 6 destroyed 0 started 6' <<<"$dout" && [ "$clones_ok" = 6 ] &&
+  [ "$(c "$ctl/requests" | grep -c download-url)" = 0 ] &&
+  grep -q 'cloned template 9000 into VM 1101 (cp1) on pve1' "$t/drv.log" && grep -q 'cloned template 9001 into VM 1102 (cp2) on pve2' "$t/drv.log" &&
+  ok "a template: six full clones, each from its own node's template, grown to 20 GiB, its cloud-init drive gone, no Talos ISO fetched" ||
+  bad "template clone (rc $drc, $clones_ok good): $dout $(tail -5 "$t/drv.log")"
+read_ok=0
+for n in cp1 cp2 cp3 w1 w2 w3; do
+  got=$(q "[v['cidata']['userData'] for v in s['vms'] if v.get('config',{}).get('name')=='$n'][0]" 2>/dev/null)
+  [ "$got" = "$(cat "$t/seed-$n/user-data")" ] && read_ok=$((read_ok + 1))
+done
+[ $read_ok = 6 ] && [ "$(cidata_left)" = 0 ] && ok "each clone read its own cidata, which was then deleted" || bad "clone cidata read by $read_ok of 6"
+[ "$(q "[v['config']['net0'] for v in s['vms'] if v['vmid'] == 1101][0]")" = "$net1101" ] &&
+  ok "a clone gets the MAC a created VM gets, not PVE's random one" || bad "clone net0: $(q "[v['config']['net0'] for v in s['vms'] if v['vmid'] == 1101]") vs $net1101"
+c -X DELETE "$ctl/requests" >/dev/null
+reconcile "$t/tmpl.yaml"
+[ $drc -eq 0 ] && grep -q 'created 0 destroyed 0 started 0' <<<"$dout" && [ "$(mutations)" = 0 ] &&
+  ok "a second run over the clones changes nothing" || bad "second clone run (rc $drc): $dout"
+
+# Template 9000 only (by VMID): the VMs bound for pve2 would cross nodes
+# from local storage, which PVE refuses; refused before any change.
+userdata "$t/tmpl-x.yaml" castle reconcile "    pin_sha256: $pin
+    template: \"9000\""
+fresh_twin
+reconcile "$t/tmpl-x.yaml"
+[ $drc -eq 1 ] && grep -q 'VM 1102 (cp2) goes on pve2, but template 9000 is on pve1 and PVE clones across nodes only between shared storages (local-lvm is not)' <<<"$dout" &&
+  [ "$(mutations)" = 0 ] && ok "a template on another node's local storage is refused before any change" || bad "cross-node template (rc $drc): $dout"
+
+# A 596 on the disk resize: the clone is not castellan's yet (no tag), so
+# it is destroyed again, and the next run converges.
+fresh_twin
+c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/1101/resize"}' "$ctl/faults" >/dev/null
+reconcile "$t/tmpl.yaml"
+c -X DELETE "$ctl/faults" >/dev/null
+[ $drc -eq 3 ] && grep -q 'did not say whether it could grow the disk of VM 1101' <<<"$dout" &&
+  [ "$(q "[v['vmid'] for v in s['vms'] if v['vmid'] == 1101]")" = "[]" ] && grep -q 'destroyed VM 1101 on pve1' "$t/drv.log" &&
+  ok "a clone whose shaping failed is destroyed again" || bad "clone 596 (rc $drc): $dout $(tail -5 "$t/drv.log")"
+sleep 1
+reconcile "$t/tmpl.yaml"
+[ $drc -eq 0 ] && grep -q 'created 6 destroyed 0 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
+  ok "the next run clones it again and converges" || bad "after clone 596 (rc $drc): $dout"
 finish

@@ -54,6 +54,17 @@ plan "$t/homelab-r.yaml"
 [ $rc -eq 0 ] && grep -q '^901 .*replace  owned, but named differently' <<<"$out" &&
   ok "reconcile replaces an owned VM whose name no longer matches" || bad "reconcile of an owned VM: $out"
 
+userdata "$t/tmpl.yaml" castle reconcile "    pin_sha256: $pin
+    template: talos-v1-11-0"
+plan "$t/tmpl.yaml"
+[ $rc -eq 0 ] && [ "$(rows create)" = 6 ] && grep -q '^1101 .* pve1 .*create   absent; clone of template 9000 on pve1$' <<<"$out" &&
+  grep -q '^1102 .* pve2 .*create   absent; clone of template 9001 on pve2$' <<<"$out" &&
+  ok "with a template, the plan names the template each VM is cloned from" || bad "template plan (rc $rc): $out"
+sed 's/template: talos-v1-11-0/template: legacy-router/' "$t/tmpl.yaml" > "$t/tmpl-bad.yaml"
+plan "$t/tmpl-bad.yaml"
+[ $rc -eq 1 ] && grep -qx 'castellan: castellan.proxmox.template: VM 900 ("legacy-router") on pve1 is not a template; nothing was changed' <<<"$out" &&
+  ok "a template name held by an ordinary VM is refused, named" || bad "non-template (rc $rc): $out"
+
 userdata "$t/foreign.yaml" castle reconcile "    pin_sha256: $pin" 900
 plan "$t/foreign.yaml"
 [ $rc -eq 1 ] && grep -qx 'castellan: VMID 900 (node cp1) is held by VM "legacy-router" on pve1, which castellan does not own (no tag castellan-castle); nothing was changed' <<<"$out" &&

@@ -152,11 +152,58 @@ static void marker(void)
 	CHECK(!plan_marker_owns("", "castle"));
 }
 
+/* Each new VM clones the template on its own Proxmox node when there is
+ * one; the table says which. */
+static void templates(void)
+{
+	struct pve_vm vms[4];
+	struct err e;
+	char table[4096];
+
+	snprintf(d.proxmox.template, sizeof d.proxmox.template, "talos-tmpl");
+	vms[0] = vm(9000, "talos-tmpl", "pve1", "stopped", 0);
+	vms[1] = vm(9001, "talos-tmpl", "pve2", "stopped", 0);
+	vms[2] = vm(1101, "cp1", "pve1", "running", 1);
+	vms[0].template = vms[1].template = 1;
+	CHECK(plan_make(&p, &d, vms, 3, &e) == 0);
+	CHECK(p.steps[0].action == PLAN_KEEP && p.steps[0].src_vmid == 0);
+	for (int i = 1; i < p.n; i++)
+		CHECK(p.steps[i].src_vmid == (strcmp(p.steps[i].pve_node, "pve1") == 0 ? 9000 : 9001) &&
+		      strcmp(p.steps[i].src_node, p.steps[i].pve_node) == 0);
+	plan_table(&p, &d, table, sizeof table);
+	CHECK_HAS(table, "1103       cp3              controlplane  pve2         create   absent; "
+		  "clone of template 9001 on pve2\n");
+	/* only one template: every node clones it, across when need be */
+	CHECK(plan_make(&p, &d, &vms[1], 1, &e) == 0);
+	for (int i = 0; i < p.n; i++)
+		CHECK(p.steps[i].src_vmid == 9001 && strcmp(p.steps[i].src_node, "pve2") == 0);
+	/* by VMID */
+	snprintf(d.proxmox.template, sizeof d.proxmox.template, "9000");
+	CHECK(plan_make(&p, &d, vms, 2, &e) == 0);
+	CHECK(p.steps[1].src_vmid == 9000 && strcmp(p.steps[1].pve_node, "pve2") == 0);
+	/* a VM of that name that is not a template, or none at all */
+	snprintf(d.proxmox.template, sizeof d.proxmox.template, "talos-tmpl");
+	vms[3] = vm(555, "talos-tmpl", "pve2", "stopped", 0);
+	CHECK(plan_make(&p, &d, &vms[3], 1, &e) < 0);
+	CHECK_STR(e.msg, "castellan.proxmox.template: VM 555 (\"talos-tmpl\") on pve2 is not a "
+		  "template; nothing was changed");
+	CHECK(plan_make(&p, &d, &vms[2], 1, &e) < 0);
+	CHECK_STR(e.msg, "castellan.proxmox.template: no VM template named \"talos-tmpl\" on "
+		  "Proxmox; nothing was changed");
+	/* a clone in progress is not taken for a foreign VM */
+	vms[3] = vm(1102, "cp2", "pve2", "stopped", 0);
+	strcpy(vms[3].lock, "clone");
+	CHECK(plan_make(&p, &d, &vms[3], 1, &e) < 0);
+	CHECK_HAS(e.msg, "is still being created on pve2 (lock: clone)");
+	d.proxmox.template[0] = '\0';
+}
+
 int main(void)
 {
 	load("reconcile");
 	fresh_and_second_run();
 	foreign();
+	templates();
 	desc_free(&d);
 	rebuild();
 	tags();
