@@ -103,11 +103,15 @@ static int copy(struct proxmox *c, const struct plan_step *s, struct err *e)
 {
 	const struct desc *d = c->desc;
 	cJSON *o = cJSON_CreateObject();
-	char path[256], op[320];
+	char path[256], op[320], about[300];
 	int rc;
 
+	/* The marker from the start, so a clone a crash leaves untagged can
+	 * be told apart from a stranger's VM (plan.h, marked). */
+	vmspec_about(d, s->node, about, sizeof about);
 	if (!o || !cJSON_AddNumberToObject(o, "newid", (double)s->vmid) ||
 	    !cJSON_AddStringToObject(o, "name", s->name) ||
+	    !cJSON_AddStringToObject(o, "description", about) ||
 	    !cJSON_AddNumberToObject(o, "full", 1) ||
 	    !cJSON_AddStringToObject(o, "storage", d->proxmox.storage) ||
 	    (strcmp(s->pve_node, s->src_node) != 0 &&

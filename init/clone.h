@@ -15,6 +15,8 @@
  * and marker), then the disk grown to the described size. Until its tag
  * is set the clone is not castellan's, and the next run would stop at it
  * as a foreign VM: if a later step fails, the clone is destroyed again.
+ * The clone carries the marker from the start, so when a crash leaves one
+ * untagged, the next run's refusal says what it is.
  */
 #ifndef CASTELLAN_CLONE_H
 #define CASTELLAN_CLONE_H

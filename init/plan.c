@@ -76,6 +76,12 @@ static int check_foreign(const struct desc *d, const struct pve_vm *vms, int n, 
 				return err_set(e, "VMID %ld (node %s) is still being created on %s (lock: "
 					       "%s); plan again when that task has finished",
 					       v->vmid, dn->name, v->node, v->lock);
+			if (v->vmid == dn->vmid && v->marked)
+				return err_set(e, "VMID %ld (node %s) is held by VM \"%s\" on %s, which "
+					       "carries castellan's marker but not the tag castellan-%s: "
+					       "a clone an interrupted run left unfinished; destroy it "
+					       "by hand (qm destroy %ld) and run again; nothing was changed",
+					       v->vmid, dn->name, v->name, v->node, d->cluster.name, v->vmid);
 			if (v->vmid == dn->vmid)
 				return err_set(e, "VMID %ld (node %s) is held by VM \"%s\" on %s, which castellan "
 					       "does not own (no tag castellan-%s); nothing was changed",

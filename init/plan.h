@@ -34,6 +34,7 @@ struct pve_vm {
 	char status[16];		/* "running", "stopped", ... */
 	int template;
 	int owned;			/* carries the tag and the marker */
+	int marked;			/* the marker but no tag: a clone left unfinished */
 	char lock[16];			/* "create", "backup", ...: a task holds it */
 };
 

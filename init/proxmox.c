@@ -166,8 +166,8 @@ int proxmox_vm_config(struct proxmox *c, const char *pve_node, long vmid, cJSON 
 	return proxmox_get(c, path, op, root, conf, e);
 }
 
-/* The tag is only half the proof: the description must carry the marker. */
-static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
+/* Whether v's description carries the marker. */
+static int read_marker(struct proxmox *c, const struct pve_vm *v, int *marked, struct err *e)
 {
 	const cJSON *conf, *d;
 	cJSON *j;
@@ -175,8 +175,23 @@ static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
 	if (proxmox_vm_config(c, v->node, v->vmid, &j, &conf, e) < 0)
 		return -1;
 	d = cJSON_GetObjectItemCaseSensitive(conf, "description");
-	v->owned = cJSON_IsString(d) && plan_marker_owns(d->valuestring, c->desc->cluster.name);
+	*marked = cJSON_IsString(d) && plan_marker_owns(d->valuestring, c->desc->cluster.name);
 	cJSON_Delete(j);
+	return 0;
+}
+
+/* The tag is only half the proof: the description must carry the marker.
+ * An untagged VM on a described VMID and name may be a clone a crash left
+ * unfinished; the marker tells (only to word the refusal). */
+static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
+{
+	const struct desc_cluster *cl = &c->desc->cluster;
+
+	if (v->owned)
+		return read_marker(c, v, &v->owned, e);
+	for (int i = 0; !v->template && i < cl->nnodes; i++)
+		if (cl->nodes[i].vmid == v->vmid && strcmp(cl->nodes[i].name, v->name) == 0)
+			return read_marker(c, v, &v->marked, e);
 	return 0;
 }
 
@@ -221,7 +236,7 @@ int proxmox_vms(struct proxmox *c, struct pve_vm *out, int max, int *n, struct e
 	}
 	cJSON_Delete(j);
 	for (int i = 0; rc == 0 && i < *n; i++)
-		if (out[i].owned && (rc = check_marker(c, &out[i], e)) < 0)
+		if ((rc = check_marker(c, &out[i], e)) < 0)
 			break;
 	return rc;
 }

@@ -58,6 +58,15 @@ void vmspec_uuid(const char *cluster, long vmid, char out[37])
 		 h[13], h[14], h[15]);
 }
 
+void vmspec_about(const struct desc *d, int i, char *out, size_t cap)
+{
+	const struct desc_node *n = &d->cluster.nodes[i];
+
+	snprintf(out, cap, "Talos %s node %s, managed by castellan.\n%s%s",
+		 n->role == ROLE_CONTROLPLANE ? "control plane" : "worker", n->name, PLAN_MARKER,
+		 d->cluster.name);
+}
+
 /* What a Talos node's VM holds whether it was created or cloned. */
 static int add_common(cJSON *o, const struct desc *d, int i)
 {
@@ -73,9 +82,7 @@ static int add_common(cJSON *o, const struct desc *d, int i)
 	else
 		snprintf(net, sizeof net, "virtio=%s,bridge=%s", mac, px->bridge);
 	snprintf(tag, sizeof tag, "castellan-%s", d->cluster.name);
-	snprintf(about, sizeof about, "Talos %s node %s, managed by castellan.\n%s%s",
-		 n->role == ROLE_CONTROLPLANE ? "control plane" : "worker", n->name, PLAN_MARKER,
-		 d->cluster.name);
+	vmspec_about(d, i, about, sizeof about);
 	return cJSON_AddStringToObject(o, "name", n->name) &&
 	       cJSON_AddNumberToObject(o, "cores", (double)n->cores) &&
 	       cJSON_AddNumberToObject(o, "sockets", 1) &&

@@ -36,6 +36,9 @@ void vmspec_cidata_iso(const struct desc *d, long vmid, char *out, size_t cap);
  * out of memory. The caller frees it with cJSON_Delete. */
 cJSON *vmspec_create(const struct desc *d, int i);
 
+/* Node i's VM description: a line for people, then castellan's marker. */
+void vmspec_about(const struct desc *d, int i, char *out, size_t cap);
+
 /* Cloning (castellan.proxmox.template): the template's boot disk, read
  * from its config (GET .../config "data"), or -1 with why it cannot serve. */
 struct vmspec_disk {

@@ -167,4 +167,20 @@ sleep 1
 reconcile "$t/tmpl.yaml"
 [ $drc -eq 0 ] && grep -q 'created 6 destroyed 0 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
   ok "the next run clones it again and converges" || bad "after clone 596 (rc $drc): $dout"
+
+# A 596 on the clone itself: castellan cannot know the VM exists, and it
+# has no tag yet. The next run must not take it (the tag is the proof),
+# but it carries the marker, so the refusal says what it is.
+fresh_twin
+c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/9000/clone"}' "$ctl/faults" >/dev/null
+reconcile "$t/tmpl.yaml"
+c -X DELETE "$ctl/faults" >/dev/null
+[ $drc -eq 3 ] && [ "$(q "[v['config'].get('tags', '') for v in s['vms'] if v['vmid'] == 1101]")" = "['']" ] &&
+  ok "a 596 on the clone request stops the run as an unknown outcome" || bad "clone request 596 (rc $drc): $dout"
+sleep 1
+c -X DELETE "$ctl/requests" >/dev/null
+reconcile "$t/tmpl.yaml"
+[ $drc -eq 1 ] && grep -q 'VMID 1101 (node cp1) is held by VM "cp1" on pve1, which carries castellan.s marker but not the tag castellan-castle: a clone an interrupted run left unfinished; destroy it by hand (qm destroy 1101)' <<<"$dout" &&
+  [ "$(mutations)" = 0 ] && ok "the untagged clone it left is refused, named for what it is, nothing touched" ||
+  bad "after clone request 596 (rc $drc): $dout"
 finish

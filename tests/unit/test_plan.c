@@ -30,7 +30,7 @@ static void load(const char *mode)
 static struct pve_vm vm(long vmid, const char *name, const char *node, const char *status,
 			int owned)
 {
-	struct pve_vm v = { vmid, "", "", "", 0, owned, "" };
+	struct pve_vm v = { .vmid = vmid, .owned = owned };
 
 	snprintf(v.name, sizeof v.name, "%s", name);
 	snprintf(v.node, sizeof v.node, "%s", node);
@@ -107,6 +107,12 @@ static void foreign(void)
 	CHECK(plan_make(&p, &d, vms, 1, &e) < 0);
 	CHECK_STR(e.msg, "VMID 1102 (node cp2) is still being created on pve2 (lock: create); plan "
 		  "again when that task has finished");
+	vms[0] = vm(1102, "cp2", "pve2", "stopped", 0);
+	vms[0].marked = 1;
+	CHECK(plan_make(&p, &d, vms, 1, &e) < 0);
+	CHECK_STR(e.msg, "VMID 1102 (node cp2) is held by VM \"cp2\" on pve2, which carries castellan's "
+		  "marker but not the tag castellan-castle: a clone an interrupted run left unfinished; "
+		  "destroy it by hand (qm destroy 1102) and run again; nothing was changed");
 	vms[0] = vm(555, "w1", "pve1", "running", 0);
 	CHECK(plan_make(&p, &d, vms, 1, &e) < 0);
 	CHECK_STR(e.msg, "the name w1 is held by VM 555 on pve1, which castellan does not own "
