@@ -481,9 +481,12 @@ func TestClone(t *testing.T) {
 		t.Fatalf("linked clone: %q", x)
 	}
 	conf := e.do("GET", "/nodes/pve2/qemu/300/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
-	if conf["name"] != "Copy-of-VM-talos-v1-11-0" || conf["scsi0"] != "local-lvm:vm-300-disk-0,size=2G" || conf["template"] != nil || conf["vmgenid"] != nil {
+	if conf["name"] != "Copy-of-VM-talos-v1-11-0" || conf["scsi0"] != "local-lvm:base-9001-disk-0/vm-300-disk-0,size=2G" || conf["template"] != nil {
 		t.Errorf("linked clone config %v", conf)
 	}
+	// a linked clone needs a base volume: 300 is no template
+	e.do("POST", "/nodes/pve2/qemu/300/clone", tokCastellan, map[string]any{"newid": 304, "full": 0}).
+		expect(t, 500, "Linked clone feature is not supported for drive 'scsi0'")
 	// a full clone to shared storage can land on pve1; the VM lives there
 	e.do("POST", "/nodes/pve2/qemu/300/clone", tokCastellan, map[string]any{"newid": 301, "full": 1, "storage": "nas", "target": "pve1"}).
 		expect(t, 500, "can't clone VM to node 'pve1' (VM uses local storage)")
@@ -494,7 +497,7 @@ func TestClone(t *testing.T) {
 		t.Fatalf("cross-node clone: %q", x)
 	}
 	conf = e.do("GET", "/nodes/pve1/qemu/302/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
-	if conf["name"] != "moved" || conf["scsi0"] != "nas:302/vm-302-disk-0.qcow2,size=2G" {
+	if conf["name"] != "moved" || conf["scsi0"] != "nas:302/vm-302-disk-0.raw,size=2G" {
 		t.Errorf("moved clone config %v", conf)
 	}
 	// a clone whose copy fails leaves nothing
@@ -507,4 +510,30 @@ func TestClone(t *testing.T) {
 		t.Errorf("clone onto a full storage: %q", x)
 	}
 	e.do("GET", "/nodes/pve2/qemu/303/config", tokCastellan, nil).expect(t, 500, "Configuration file 'nodes/pve2/qemu-server/303.conf' does not exist")
+
+	// the qmclone worker: the new VM appears as {lock: clone} while the
+	// disks copy, with a fresh vmgenid when the source has one
+	e.tw.mu.Lock()
+	e.tw.cfg.TaskMsByType = map[string]int{"qmclone": 400}
+	e.tw.stores["local-lvm"].TotalBytes = 1 << 40
+	e.tw.mu.Unlock()
+	up := e.upid(e.do("POST", "/nodes/pve1/qemu/9000/clone", tokCastellan, map[string]any{"newid": 305, "full": 1}))
+	locked := false
+	for i := 0; i < 100 && !locked; i++ {
+		r := e.do("GET", "/nodes/pve1/qemu/305/config", tokCastellan, nil)
+		locked = r.status == 200 && r.data().(map[string]any)["lock"] == "clone"
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !locked {
+		t.Error("no lock: clone seen during the clone")
+	}
+	if x := e.wait(tokCastellan, up); x != "OK" {
+		t.Fatalf("clone of 9000: %q", x)
+	}
+	conf = e.do("GET", "/nodes/pve1/qemu/305/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
+	src := e.do("GET", "/nodes/pve1/qemu/9000/config", tokCastellan, nil).expect(t, 200, "OK").data().(map[string]any)
+	if g, _ := conf["vmgenid"].(string); len(g) != 36 || g == src["vmgenid"] || conf["lock"] != nil ||
+		conf["ide2"] != "local-lvm:vm-305-cloudinit,media=cdrom" {
+		t.Errorf("clone of 9000: %v", conf)
+	}
 }

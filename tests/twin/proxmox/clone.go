@@ -2,6 +2,7 @@ package proxmox
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,8 +11,10 @@ import (
 
 // POST /nodes/{node}/qemu/{vmid}/clone, as qemu-server's clone_vm does it:
 // the checks it makes before forking run synchronously (500 with PVE's
-// message), the new VM exists at once as {lock: clone}, and the qmclone
-// task (id = the source VMID) copies the config and the disks.
+// message); the qmclone task (id = the source VMID) takes the new VMID's
+// lock, writes its config as {lock: clone} at once, copies the disks, and
+// then the config. (PVE rewrites the config after each disk; the twin
+// writes it once, at the end.)
 
 var cloneParams = []string{"newid", "name", "description", "pool", "snapname", "storage", "format", "full", "target", "bwlimit"}
 
@@ -111,6 +114,14 @@ func (c *call) cloneVM() (any, *apiError) {
 	if a.format != "" && !a.full {
 		return nil, err500("parameter 'format' not allowed for linked clones")
 	}
+	if !a.full {
+		for _, k := range sortedKeys(src.conf) {
+			if d, msg := parseDrive(k, src.conf[k]); isDriveKey(k) && msg == "" && d.kind == "volume" &&
+				d.p.m["media"] != "cdrom" && !strings.HasPrefix(path.Base(d.vol), "base-") {
+				return nil, err500("Linked clone feature is not supported for drive '%s'", k)
+			}
+		}
+	}
 	shared, e := c.cloneAccess(src, a.storage)
 	if e != nil {
 		return nil, e
@@ -121,14 +132,26 @@ func (c *call) cloneVM() (any, *apiError) {
 	if e := c.cloneBridges(src); e != nil {
 		return nil, e
 	}
-	if old := t.vms[a.newid]; old != nil {
-		return nil, err500("unable to create VM %d: config file already exists", a.newid)
+	exists := func() string {
+		if t.vms[a.newid] != nil {
+			return fmt.Sprintf("unable to create VM %d: config file already exists", a.newid)
+		}
+		return ""
+	}
+	if msg := exists(); msg != "" {
+		return nil, err500("%s", msg)
 	}
 	nv := &vm{vmid: a.newid, node: src.node, conf: map[string]string{"lock": "clone"}, status: "stopped",
 		created: time.Now(), createdBy: c.who.String()}
-	t.vms[a.newid] = nv
 	tk := t.newTask(src.node, "qmclone", strconv.Itoa(src.vmid), c.who)
-	t.spawn(tk, a.newid, t.lockWait(1*time.Second), func() string {
+	begin := func() string {
+		if msg := exists(); msg != "" {
+			return msg
+		}
+		t.vms[a.newid] = nv
+		return ""
+	}
+	t.spawnWith(tk, a.newid, t.lockWait(1*time.Second), begin, func() string {
 		if t.vms[a.newid] != nv {
 			return fmt.Sprintf("clone failed: VM %d is gone", a.newid)
 		}
@@ -228,7 +251,7 @@ func (c *call) cloneBridges(src *vm) *apiError {
 
 // skipOnClone are the keys a clone never copies.
 var skipOnClone = map[string]bool{"snapshots": true, "parent": true, "snaptime": true, "vmstate": true,
-	"snapstate": true, "lock": true, "template": true, "vmgenid": true, "meta": true}
+	"snapstate": true, "lock": true, "template": true, "vmgenid": true}
 
 // copyVM is the worker: the config with fresh identities, the disks copied
 // (full) or based on the source's (linked); on failure nothing is left.
@@ -285,7 +308,6 @@ func (t *Twin) copyVM(src, nv *vm, a *cloneArgs, tk *task) string {
 	if _, ok := src.conf["vmgenid"]; ok {
 		conf["vmgenid"] = newUUID()
 	}
-	conf["meta"] = fmt.Sprintf("creation-qemu=9.2.0,ctime=%d", time.Now().Unix())
 	if a.target != "" {
 		tk.logf("moving VM %d to node '%s'", nv.vmid, a.target)
 		for _, vol := range made {
@@ -316,26 +338,33 @@ func (t *Twin) cloneDisk(src, nv *vm, d *drive, a *cloneArgs, tk *task) (*volume
 	if t.storageUsed(src.node, st)+from.size > t.storageTotal(s) {
 		return nil, fmt.Sprintf("lvcreate 'pve/vm-%d-disk-%d' error:   Volume group \"pve\" has insufficient free space", nv.vmid, t.nextDiskNum(nv, st))
 	}
-	var name string
-	if strings.HasSuffix(d.vol, "-cloudinit") {
-		name = fmt.Sprintf("vm-%d-cloudinit", nv.vmid)
-	} else {
-		n := t.nextDiskNum(nv, st)
-		name = fmt.Sprintf("vm-%d-disk-%d", nv.vmid, n)
-		if fileBased(s.Type) {
-			format := "qcow2"
-			if a.format != "" {
-				format = a.format
-			}
-			name = fmt.Sprintf("%d/vm-%d-disk-%d.%s", nv.vmid, nv.vmid, n, format)
-		}
+	// resolve_dst_disk_format: the one asked for, else the source's,
+	// where the target storage can hold it (block storage: raw only)
+	format := a.format
+	if format == "" {
+		format = from.format
 	}
-	if a.full {
+	if !fileBased(s.Type) {
+		format = "raw"
+	}
+	base := fmt.Sprintf("vm-%d-disk-%d", nv.vmid, t.nextDiskNum(nv, st))
+	cloudinit := strings.HasSuffix(strings.TrimSuffix(d.vol, path.Ext(d.vol)), "-cloudinit")
+	if cloudinit {
+		base = fmt.Sprintf("vm-%d-cloudinit", nv.vmid)
+	}
+	name := base
+	if fileBased(s.Type) {
+		name = fmt.Sprintf("%d/%s.%s", nv.vmid, base, format)
+	}
+	// a cloud-init drive is always copied, never linked
+	if a.full || cloudinit {
 		tk.logf("create full clone of drive %s (%s)", d.key, from.volid())
 	} else {
+		// a linked clone's volume names its base
+		name = d.vol + "/" + name
 		tk.logf("create linked clone of drive %s (%s)", d.key, from.volid())
 	}
-	vol := &volume{storage: st, name: name, content: "images", format: from.format, size: from.size, vmid: nv.vmid, ctime: time.Now().Unix()}
+	vol := &volume{storage: st, name: name, content: "images", format: format, size: from.size, vmid: nv.vmid, ctime: time.Now().Unix()}
 	t.putVolume(src.node, vol)
 	return vol, ""
 }

@@ -106,6 +106,13 @@ func (t *Twin) release(vmid int, owner *task) {
 // as lock_config does; work runs with t.mu held and returns the error text
 // ("" for success).
 func (t *Twin) spawn(tk *task, vmid int, lockWait time.Duration, work func() string) {
+	t.spawnWith(tk, vmid, lockWait, nil, work)
+}
+
+// spawnWith is spawn with begin, run (t.mu held) as soon as the lock is
+// taken, before the task's duration: what the worker does at once. A
+// non-empty result ends the task with that error.
+func (t *Twin) spawnWith(tk *task, vmid int, lockWait time.Duration, begin, work func() string) {
 	gen := t.gen
 	dur := t.taskDuration(tk.typ)
 	go func() {
@@ -122,6 +129,12 @@ func (t *Twin) spawn(tk *task, vmid int, lockWait time.Duration, work func() str
 				return
 			}
 			defer t.release(vmid, tk)
+		}
+		if begin != nil {
+			if msg := begin(); msg != "" {
+				t.finish(tk, msg)
+				return
+			}
 		}
 		t.mu.Unlock()
 		time.Sleep(dur)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -861,7 +862,8 @@ func (t *Twin) nextDiskNum(v *vm, st string) int {
 	for n := 0; ; n++ {
 		free := true
 		for _, vol := range t.volumes(v.node, st) {
-			if vol.vmid == v.vmid && (strings.HasSuffix(strings.Split(vol.name, ".")[0], fmt.Sprintf("-disk-%d", n))) {
+			b := path.Base(vol.name)
+			if vol.vmid == v.vmid && strings.HasSuffix(strings.TrimSuffix(b, path.Ext(b)), fmt.Sprintf("-disk-%d", n)) {
 				free = false
 			}
 		}
