@@ -50,6 +50,22 @@ static int check_across(struct proxmox *c, const struct plan_step *s, const char
 	return 0;
 }
 
+/* A clone onto another node: PVE wants every volume of the template, and
+ * the storage the copy goes to, on shared storage. */
+static int check_volumes(struct proxmox *c, const struct plan_step *s, const cJSON *conf,
+			 struct err *e)
+{
+	const cJSON *item;
+	char storage[DESC_NAME];
+
+	cJSON_ArrayForEach(item, conf)
+		if (cJSON_IsString(item) &&
+		    vmspec_drive_storage(item->string, item->valuestring, storage, sizeof storage) &&
+		    check_across(c, s, storage, e) < 0)
+			return -1;
+	return check_across(c, s, c->desc->proxmox.storage, e);
+}
+
 /* One template, against every step cloned from it. */
 static int check_one(struct proxmox *c, const struct plan *p, int first, struct err *e)
 {
@@ -59,30 +75,27 @@ static int check_one(struct proxmox *c, const struct plan *p, int first, struct 
 	const cJSON *conf;
 	char why[200];
 	cJSON *j;
-	int bad;
+	int rc = 0;
 
 	if (proxmox_vm_config(c, t->src_node, t->src_vmid, &j, &conf, e) < 0)
 		return -1;
-	bad = vmspec_template_disk(conf, &disk, why, sizeof why);
-	cJSON_Delete(j);
-	if (bad)
-		return err_set(e, "castellan.proxmox.template: template %ld on %s %s; nothing was "
-			       "changed", t->src_vmid, t->src_node, why);
-	for (int i = first; i < p->n; i++) {
+	if (vmspec_template_disk(conf, &disk, why, sizeof why) < 0)
+		rc = err_set(e, "castellan.proxmox.template: template %ld on %s %s; nothing was "
+			     "changed", t->src_vmid, t->src_node, why);
+	for (int i = first; rc == 0 && i < p->n; i++) {
 		const struct plan_step *s = &p->steps[i];
 		if (!gets_new_vm(s) || s->src_vmid != t->src_vmid)
 			continue;
-		if (d->cluster.nodes[s->node].disk < disk.gib)
-			return err_set(e, "castellan.cluster.nodes[%d].disk: %ld GiB is smaller than the "
-				       "%ld GiB disk of template %ld, and a clone cannot shrink it; "
-				       "nothing was changed", s->node, d->cluster.nodes[s->node].disk,
-				       disk.gib, s->src_vmid);
-		if (strcmp(s->pve_node, s->src_node) != 0 &&
-		    (check_across(c, s, disk.storage, e) < 0 ||
-		     check_across(c, s, d->proxmox.storage, e) < 0))
-			return -1;
+		if (vmspec_disk_cmp(&disk, d->cluster.nodes[s->node].disk) > 0)
+			rc = err_set(e, "castellan.cluster.nodes[%d].disk: %ld GiB is smaller than the "
+				     "%ld GiB disk of template %ld, and a clone cannot shrink it; "
+				     "nothing was changed", s->node, d->cluster.nodes[s->node].disk,
+				     disk.gib, s->src_vmid);
+		else if (strcmp(s->pve_node, s->src_node) != 0)
+			rc = check_volumes(c, s, conf, e);
 	}
-	return 0;
+	cJSON_Delete(j);
+	return rc;
 }
 
 int clone_check(struct proxmox *c, const struct plan *p, struct err *e)
@@ -127,14 +140,34 @@ static int copy(struct proxmox *c, const struct plan_step *s, struct err *e)
 	return rc;
 }
 
-/* The clone's settings, then its disk grown to the described size. */
+static int grow(struct proxmox *c, const struct plan_step *s, long gib, struct err *e)
+{
+	char size[32], path[256], op[200];
+	cJSON *o = cJSON_CreateObject();
+	int rc;
+
+	snprintf(size, sizeof size, "%ldG", gib);
+	if (!o || !cJSON_AddStringToObject(o, "disk", "scsi0") ||
+	    !cJSON_AddStringToObject(o, "size", size)) {
+		cJSON_Delete(o);
+		return err_set(e, "out of memory building a disk resize");
+	}
+	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/resize", s->pve_node, s->vmid);
+	snprintf(op, sizeof op, "grow the disk of VM %ld (%s) to %s", s->vmid, s->name, size);
+	rc = proxmox_change(c, "PUT", path, o, op, e);
+	cJSON_Delete(o);
+	return rc;
+}
+
+/* The clone's disk grown to the described size, then its settings: the
+ * tag goes last, so a clone is castellan's only once it is whole. */
 static int shape(struct proxmox *c, const struct plan_step *s, struct err *e)
 {
-	const struct desc_node *n = &c->desc->cluster.nodes[s->node];
+	long gib = c->desc->cluster.nodes[s->node].disk;
 	struct vmspec_disk disk;
 	const cJSON *conf;
-	char why[200], size[32], path[256], op[200];
-	cJSON *j, *spec, *grow;
+	char why[200];
+	cJSON *j, *spec;
 	int rc;
 
 	if (proxmox_vm_config(c, s->pve_node, s->vmid, &j, &conf, e) < 0)
@@ -144,25 +177,13 @@ static int shape(struct proxmox *c, const struct plan_step *s, struct err *e)
 	cJSON_Delete(j);
 	if (!spec)
 		return err_set(e, "out of memory building the config of %s", s->name);
-	if (rc < 0) {
-		cJSON_Delete(spec);
-		return err_set(e, "the clone %ld (%s) %s", s->vmid, s->name, why);
-	}
-	rc = proxmox_configure(c, s->pve_node, s->vmid, spec, "the Talos node settings", e);
+	if (rc < 0)
+		rc = err_set(e, "the clone %ld (%s) %s", s->vmid, s->name, why);
+	else if (vmspec_disk_cmp(&disk, gib) < 0)
+		rc = grow(c, s, gib, e);
+	if (rc == 0)
+		rc = proxmox_configure(c, s->pve_node, s->vmid, spec, "the Talos node settings", e);
 	cJSON_Delete(spec);
-	if (rc != 0 || n->disk == disk.gib)
-		return rc;
-	snprintf(size, sizeof size, "%ldG", n->disk);
-	grow = cJSON_CreateObject();
-	if (!grow || !cJSON_AddStringToObject(grow, "disk", "scsi0") ||
-	    !cJSON_AddStringToObject(grow, "size", size)) {
-		cJSON_Delete(grow);
-		return err_set(e, "out of memory building a disk resize");
-	}
-	snprintf(path, sizeof path, "/api2/json/nodes/%s/qemu/%ld/resize", s->pve_node, s->vmid);
-	snprintf(op, sizeof op, "grow the disk of VM %ld (%s) to %s", s->vmid, s->name, size);
-	rc = proxmox_change(c, "PUT", path, grow, op, e);
-	cJSON_Delete(grow);
 	return rc;
 }
 
@@ -178,10 +199,12 @@ int clone_vm(struct proxmox *c, const struct plan_step *s, struct err *e)
 			 s->vmid, s->name, s->pve_node);
 		return 0;
 	}
-	/* Not tagged yet, so no later run could take it for castellan's. */
-	if (proxmox_destroy(c, s->pve_node, s->vmid, &mine) == 0)
-		return rc;
+	/* Whatever became of it, the half-made clone goes: then the outcome
+	 * is known again, and the next run clones afresh. */
 	first = *e;
+	if (proxmox_destroy(c, s->pve_node, s->vmid, &mine) == 0)
+		return err_set(e, "%s; VM %ld on %s was destroyed again", first.msg, s->vmid,
+			       s->pve_node);
 	log_warn(c->log, "proxmox", "%s", mine.msg);
 	return err_set(e, "%s; the unfinished clone VM %ld on %s could not be destroyed: remove "
 		       "it by hand", first.msg, s->vmid, s->pve_node);

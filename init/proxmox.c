@@ -182,16 +182,19 @@ static int read_marker(struct proxmox *c, const struct pve_vm *v, int *marked, s
 
 /* The tag is only half the proof: the description must carry the marker.
  * An untagged VM on a described VMID and name may be a clone a crash left
- * unfinished; the marker tells (only to word the refusal). */
+ * unfinished; the marker tells, only to word the refusal, so a failed read
+ * there just leaves it unmarked. */
 static int check_marker(struct proxmox *c, struct pve_vm *v, struct err *e)
 {
 	const struct desc_cluster *cl = &c->desc->cluster;
+	struct err ignored;
 
 	if (v->owned)
 		return read_marker(c, v, &v->owned, e);
 	for (int i = 0; !v->template && i < cl->nnodes; i++)
-		if (cl->nodes[i].vmid == v->vmid && strcmp(cl->nodes[i].name, v->name) == 0)
-			return read_marker(c, v, &v->marked, e);
+		if (cl->nodes[i].vmid == v->vmid && strcmp(cl->nodes[i].name, v->name) == 0 &&
+		    read_marker(c, v, &v->marked, &ignored) < 0)
+			v->marked = 0;
 	return 0;
 }
 

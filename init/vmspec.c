@@ -124,7 +124,8 @@ cJSON *vmspec_create(const struct desc *d, int i)
 
 static int is_drive_key(const char *k)
 {
-	static const char *const buses[] = { "ide", "sata", "scsi", "virtio", NULL };
+	static const char *const buses[] = { "ide", "sata", "scsi", "virtio", "efidisk", "tpmstate",
+					     NULL };
 
 	for (int i = 0; buses[i]; i++) {
 		size_t n = strlen(buses[i]);
@@ -146,6 +147,49 @@ static double size_bytes(const char *s)
 	for (const char *k = units; u && k <= u; k++)
 		v *= 1024;
 	return v;
+}
+
+#define GIB (1024.0 * 1024 * 1024)
+
+int vmspec_disk_cmp(const struct vmspec_disk *disk, long gib)
+{
+	double want = (double)gib * GIB;
+
+	return disk->bytes < want ? -1 : disk->bytes > want;
+}
+
+int vmspec_drive_storage(const char *key, const char *value, char *out, size_t cap)
+{
+	size_t n = strcspn(value, ":,");
+
+	if (!is_drive_key(key) || value[n] != ':' || value[0] == '/')
+		return 0;
+	snprintf(out, cap, "%.*s", (int)n, value);
+	return 1;
+}
+
+/* A cloud-init drive's volume: [<vmid>/]vm-<vmid>-cloudinit[.<format>]. */
+static int is_cloudinit(const char *value)
+{
+	const char *vol = strchr(value, ':'), *end, *p;
+	size_t n;
+
+	if (!vol)
+		return 0;
+	vol++;
+	end = vol + strcspn(vol, ",");
+	for (p = vol; p < end; p++)
+		if (*p == '/')
+			vol = p + 1;
+	n = (size_t)(end - vol);
+	if (n < 14 || strncmp(vol, "vm-", 3) != 0)
+		return 0;
+	p = vol + 3;
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return strncmp(p, "-cloudinit", 10) == 0 && (p + 10 == end || p[10] == '.');
 }
 
 int vmspec_template_disk(const cJSON *conf, struct vmspec_disk *out, char *why, size_t cap)
@@ -170,7 +214,8 @@ int vmspec_template_disk(const cJSON *conf, struct vmspec_disk *out, char *why, 
 		snprintf(why, cap, "has a disk on scsi0 of no readable size (\"%.80s\")", v);
 		return -1;
 	}
-	out->gib = (long)((bytes + (1024.0 * 1024 * 1024) - 1) / (1024.0 * 1024 * 1024));
+	out->bytes = bytes;
+	out->gib = (long)((bytes + GIB - 1) / GIB);
 	return 0;
 }
 
@@ -185,7 +230,7 @@ cJSON *vmspec_clone_config(const struct desc *d, int i, const cJSON *tmpl)
 	 * template's cloud-init drives go; ours is attached on ide2 later. */
 	cJSON_ArrayForEach(item, tmpl)
 		if (is_drive_key(item->string) && cJSON_IsString(item) &&
-		    strstr(item->valuestring, "cloudinit") && n + strlen(item->string) + 2 < sizeof drop)
+		    is_cloudinit(item->valuestring) && n + strlen(item->string) + 2 < sizeof drop)
 			n += (size_t)snprintf(drop + n, sizeof drop - n, "%s%s", n ? "," : "",
 					      item->string);
 	if (!o || add_common(o, d, i) < 0 ||

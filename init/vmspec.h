@@ -43,14 +43,25 @@ void vmspec_about(const struct desc *d, int i, char *out, size_t cap);
  * from its config (GET .../config "data"), or -1 with why it cannot serve. */
 struct vmspec_disk {
 	char storage[DESC_NAME];
-	long gib;			/* its size, rounded up to whole GiB */
+	double bytes;
+	long gib;			/* bytes, rounded up to whole GiB */
 };
 int vmspec_template_disk(const cJSON *conf, struct vmspec_disk *out, char *why, size_t cap);
+
+/* disk against gib GiB: <0 smaller (a clone's disk grows), 0 the same,
+ * >0 larger (a clone cannot shrink it). */
+int vmspec_disk_cmp(const struct vmspec_disk *disk, long gib);
+
+/* The storage of a VM config entry key: value when it is a drive on a
+ * volume (not "none", a physical CD-ROM or a host path): 1 and the
+ * storage ID in out, else 0. PVE clones across nodes only when every such
+ * storage is shared. */
+int vmspec_drive_storage(const char *key, const char *value, char *out, size_t cap);
 
 /* The body of POST .../config that makes a clone of template config tmpl
  * into described node i: the same CPU, memory, NIC, identity, tag and
  * marker as vmspec_create, boot from scsi0, and the template's cloud-init
- * drives deleted. NULL when out of memory. */
+ * drives (volume vm-<id>-cloudinit) deleted. NULL when out of memory. */
 cJSON *vmspec_clone_config(const struct desc *d, int i, const cJSON *tmpl);
 
 #endif

@@ -35,6 +35,24 @@ castle_running() { q 'sum(1 for v in s["vms"] if "castellan-castle" in v.get("co
 cidata_left() { q 'sum(1 for st in s["storages"] for v in st.get("volumes",[]) if "cidata" in v.get("volid",""))'; }
 mutations() { c "$ctl/requests" | python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin)["requests"] if r["method"]!="GET"))'; }
 fresh_twin() { c -X POST "$ctl/reset" >/dev/null; c -X DELETE "$ctl/requests" >/dev/null; }
+# twin_with PYTHON: a fresh twin from the sample config as the statements
+# change it (the config is c; vm(N) is VM N's config)
+twin_with() {
+  python3 -c 'import json,sys
+c = json.load(open("tests/twin/testdata/proxmox.json"))
+vm = lambda n: [v for v in c["vms"] if v["vmid"] == n][0]["config"]
+exec(sys.argv[1])
+print(json.dumps(c))' "$1" | c -X POST --data-binary @- "$ctl/reset" >/dev/null
+  c -X DELETE "$ctl/requests" >/dev/null
+}
+# wait_unlocked VMID: until the VM exists with no config lock (5 s at most)
+wait_unlocked() {
+  for _ in $(seq 50); do
+    [ "$(q "[v['config'].get('lock', '') for v in s['vms'] if v['vmid'] == $1]")" = "['']" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 userdata "$t/castle.yaml" castle reconcile "    pin_sha256: $pin"
 fresh_twin
@@ -160,7 +178,8 @@ fresh_twin
 c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/1101/resize"}' "$ctl/faults" >/dev/null
 reconcile "$t/tmpl.yaml"
 c -X DELETE "$ctl/faults" >/dev/null
-[ $drc -eq 3 ] && grep -q 'did not say whether it could grow the disk of VM 1101' <<<"$dout" &&
+[ $drc -eq 1 ] && grep -q 'did not say whether it could grow the disk of VM 1101' <<<"$dout" &&
+  grep -q 'VM 1101 on pve1 was destroyed again' <<<"$dout" &&
   [ "$(q "[v['vmid'] for v in s['vms'] if v['vmid'] == 1101]")" = "[]" ] && grep -q 'destroyed VM 1101 on pve1' "$t/drv.log" &&
   ok "a clone whose shaping failed is destroyed again" || bad "clone 596 (rc $drc): $dout $(tail -5 "$t/drv.log")"
 sleep 1
@@ -175,12 +194,31 @@ fresh_twin
 c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/9000/clone"}' "$ctl/faults" >/dev/null
 reconcile "$t/tmpl.yaml"
 c -X DELETE "$ctl/faults" >/dev/null
-[ $drc -eq 3 ] && [ "$(q "[v['config'].get('tags', '') for v in s['vms'] if v['vmid'] == 1101]")" = "['']" ] &&
-  ok "a 596 on the clone request stops the run as an unknown outcome" || bad "clone request 596 (rc $drc): $dout"
-sleep 1
+wait_unlocked 1101 && [ $drc -eq 3 ] &&
+  [ "$(q "[('castellan-castle' in v['config'].get('tags', ''), 'castellan-cluster: castle' in v['config'].get('description', '')) for v in s['vms'] if v['vmid'] == 1101]")" = "[(False, True)]" ] &&
+  ok "a 596 on the clone request stops the run; the clone carries the marker, not the tag" || bad "clone request 596 (rc $drc): $dout"
 c -X DELETE "$ctl/requests" >/dev/null
 reconcile "$t/tmpl.yaml"
 [ $drc -eq 1 ] && grep -q 'VMID 1101 (node cp1) is held by VM "cp1" on pve1, which carries castellan.s marker but not the tag castellan-castle: a clone an interrupted run left unfinished; destroy it by hand (qm destroy 1101)' <<<"$dout" &&
   [ "$(mutations)" = 0 ] && ok "the untagged clone it left is refused, named for what it is, nothing touched" ||
   bad "after clone request 596 (rc $drc): $dout"
+
+# A template bigger than a node's disk: refused before any change.
+twin_with 'vm(9001)["scsi0"] = "local-lvm:base-9001-disk-0,size=25G"'
+reconcile "$t/tmpl.yaml"
+[ $drc -eq 1 ] && grep -q 'castellan.cluster.nodes\[1\].disk: 20 GiB is smaller than the 25 GiB disk of template 9001, and a clone cannot shrink it' <<<"$dout" &&
+  [ "$(mutations)" = 0 ] && ok "a template larger than a node's disk is refused before any change" || bad "large template (rc $drc): $dout"
+
+# One template on shared storage (nas, which holds images here) serves
+# both Proxmox nodes: the clones for pve2 cross nodes with target=pve2.
+twin_with 'c["storages"][2]["content"].append("images")
+c["vms"].append({"vmid": 9002, "node": "pve1", "config": dict(vm(9001), scsi0="nas:9002/base-9002-disk-0.raw,size=2G", name="talos-shared")})'
+userdata "$t/tmpl-nas.yaml" castle reconcile "    pin_sha256: $pin
+    storage: nas
+    template: talos-shared"
+reconcile "$t/tmpl-nas.yaml"
+[ $drc -eq 0 ] && grep -q 'created 6 destroyed 0 started 6' <<<"$dout" && [ "$(castle_running)" = 6 ] &&
+  [ "$(q "sorted((v['node'], v['config']['scsi0'].split(',')[0]) for v in s['vms'] if v['vmid'] in (1101, 1102))")" = "[('pve1', 'nas:1101/vm-1101-disk-0.raw'), ('pve2', 'nas:1102/vm-1102-disk-0.raw')]" ] &&
+  grep -q 'cloned template 9002 into VM 1102 (cp2) on pve2' "$t/drv.log" &&
+  ok "a template on shared storage is cloned onto every Proxmox node" || bad "shared template (rc $drc): $dout $(tail -3 "$t/drv.log")"
 finish

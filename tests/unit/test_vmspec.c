@@ -33,7 +33,7 @@ static const char *str(const cJSON *o, const char *k)
 static long disk_gib(const char *scsi0, char *why)
 {
 	cJSON *c = cJSON_CreateObject();
-	struct vmspec_disk disk = { "", -7 };
+	struct vmspec_disk disk = { .gib = -7 };
 	int rc;
 
 	if (scsi0)
@@ -59,10 +59,33 @@ static void template_disk(void)
 	CHECK(disk_gib("local:iso/talos.iso,media=cdrom", why) == -1);
 	CHECK_HAS(why, "has no disk on scsi0");
 	CHECK(disk_gib(NULL, why) == -1);
-	cJSON_AddStringToObject(c, "scsi0", "nas:base-9000-disk-0,size=4G");
+	cJSON_AddStringToObject(c, "scsi0", "nas:base-9000-disk-0,size=2252M");
 	CHECK(vmspec_template_disk(c, &disk, why, sizeof why) == 0);
 	CHECK_STR(disk.storage, "nas");
+	/* Rounded up for the message, but a 3 GiB node still grows it. */
+	CHECK(disk.gib == 3 && vmspec_disk_cmp(&disk, 3) < 0 && vmspec_disk_cmp(&disk, 2) > 0);
+	cJSON_ReplaceItemInObject(c, "scsi0", cJSON_CreateString("nas:base-9000-disk-0,size=2G"));
+	CHECK(vmspec_template_disk(c, &disk, why, sizeof why) == 0 && vmspec_disk_cmp(&disk, 2) == 0);
 	cJSON_Delete(c);
+}
+
+/* Which config entries are volumes on a storage (cross-node clones need
+ * each of them shared). */
+static void drive_storage(void)
+{
+	char st[64];
+
+	CHECK(vmspec_drive_storage("scsi0", "local-lvm:base-9000-disk-0,size=2G", st, sizeof st) == 1);
+	CHECK_STR(st, "local-lvm");
+	CHECK(vmspec_drive_storage("ide2", "local:iso/talos.iso,media=cdrom", st, sizeof st) == 1);
+	CHECK_STR(st, "local");
+	CHECK(vmspec_drive_storage("efidisk0", "nas:9000/base-9000-disk-1.qcow2,size=528K", st, sizeof st) == 1);
+	CHECK_STR(st, "nas");
+	CHECK(vmspec_drive_storage("ide2", "none,media=cdrom", st, sizeof st) == 0);
+	CHECK(vmspec_drive_storage("ide2", "cdrom,media=cdrom", st, sizeof st) == 0);
+	CHECK(vmspec_drive_storage("scsi1", "/dev/disk/by-id/ata-x", st, sizeof st) == 0);
+	CHECK(vmspec_drive_storage("net0", "virtio=BC:24:11:00:00:01,bridge=vmbr0", st, sizeof st) == 0);
+	CHECK(vmspec_drive_storage("description", "a:b", st, sizeof st) == 0);
 }
 
 /* A clone gets the created VM's identity, boots its own disk and loses
@@ -71,7 +94,9 @@ static void clone_config(void)
 {
 	cJSON *tmpl = cJSON_Parse("{\"scsi0\":\"local-lvm:base-9000-disk-0,size=2G\","
 				  "\"ide2\":\"local-lvm:vm-9000-cloudinit,media=cdrom\","
-				  "\"sata1\":\"local-lvm:vm-9000-cloudinit-b,media=cdrom\","
+				  "\"sata1\":\"nas:9000/vm-9000-cloudinit.qcow2,media=cdrom\","
+				  "\"scsi1\":\"cloudinit-nas:vm-9000-disk-1,size=1G\","
+				  "\"sata2\":\"local-lvm:vm-9000-cloudinit-old,media=cdrom\","
 				  "\"ide0\":\"local:iso/talos.iso,media=cdrom\","
 				  "\"description\":\"built with cloudinit\",\"net0\":\"virtio=X,bridge=vmbr9\"}");
 	cJSON *made = vmspec_create(&d, 0), *cl = vmspec_clone_config(&d, 0, tmpl);
@@ -100,6 +125,7 @@ int main(void)
 {
 	load();
 	template_disk();
+	drive_storage();
 	clone_config();
 	desc_free(&d);
 	return check_done("vmspec");
