@@ -35,18 +35,10 @@ func (c *call) cloneParams() (*cloneArgs, *apiError) {
 		storage: c.params["storage"], format: c.params["format"], target: c.params["target"]}
 	errs := map[string]string{}
 	s, ok := c.params["newid"]
-	n, err := strconv.Atoi(s)
-	switch {
-	case !ok:
-		errs["newid"] = "property is missing and it is not optional"
-	case err != nil:
-		errs["newid"] = "type check ('integer') failed - got '" + s + "'"
-	case n < 100:
-		errs["newid"] = "value must have a minimum value of 100"
-	case n > 999999999:
-		errs["newid"] = "value may have a maximum value of 999999999"
+	var msg string
+	if a.newid, msg = checkVMID(s, ok); msg != "" {
+		errs["newid"] = msg
 	}
-	a.newid = n
 	if v, ok := c.params["full"]; ok {
 		b, ok := parseBool(v)
 		if !ok {

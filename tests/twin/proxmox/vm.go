@@ -30,17 +30,27 @@ func (c *call) allow(keys ...string) *apiError {
 	return nil
 }
 
-func (c *call) pathVMID() (int, *apiError) {
-	s := c.vars["vmid"]
+// checkVMID is the schema's pve-vmid check of s (given: present at all);
+// the message is "" when it passes.
+func checkVMID(s string, given bool) (int, string) {
 	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, paramErr1("vmid", "type check ('integer') failed - got '"+s+"'")
+	switch {
+	case !given:
+		return 0, "property is missing and it is not optional"
+	case err != nil:
+		return 0, "type check ('integer') failed - got '" + s + "'"
+	case n < 100:
+		return 0, "value must have a minimum value of 100"
+	case n > 999999999:
+		return 0, "value may have a maximum value of 999999999"
 	}
-	if n < 100 {
-		return 0, paramErr1("vmid", "value must have a minimum value of 100")
-	}
-	if n > 999999999 {
-		return 0, paramErr1("vmid", "value may have a maximum value of 999999999")
+	return n, ""
+}
+
+func (c *call) pathVMID() (int, *apiError) {
+	n, msg := checkVMID(c.vars["vmid"], true)
+	if msg != "" {
+		return 0, paramErr1("vmid", msg)
 	}
 	return n, nil
 }
@@ -892,16 +902,9 @@ func (c *call) createVM() (any, *apiError) {
 	nodeName := c.vars["node"]
 	errs := map[string]string{}
 	s, ok := c.params["vmid"]
-	vmid, err := strconv.Atoi(s)
-	switch {
-	case !ok:
-		errs["vmid"] = "property is missing and it is not optional"
-	case err != nil:
-		errs["vmid"] = "type check ('integer') failed - got '" + s + "'"
-	case vmid < 100:
-		errs["vmid"] = "value must have a minimum value of 100"
-	case vmid > 999999999:
-		errs["vmid"] = "value may have a maximum value of 999999999"
+	vmid, msg := checkVMID(s, ok)
+	if msg != "" {
+		errs["vmid"] = msg
 	}
 	for _, k := range []string{"start", "unique", "force", "live-restore", "ha-managed"} {
 		if v, ok := c.params[k]; ok {
