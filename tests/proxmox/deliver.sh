@@ -28,6 +28,12 @@ reconcile() {  # reconcile USER-DATA: one deliver run; output in $dout, status i
   dout=$(PVE_TOKEN_ID='castellan@pve!castellan' PVE_TOKEN_SECRET=7b5f1656-dbe1-4d05-ad0e-d854676096ac \
          "$b/proxmox-driver" "$1" "pve.twin:$port:127.0.0.1" reconcile "$t/ci" - 2>"$t/drv.log"); drc=$?
 }
+# reconcile_faulted FAULTS USER-DATA: one run with the twin's faults set
+reconcile_faulted() {
+  c -X POST -d "$1" "$ctl/faults" >/dev/null
+  reconcile "$2"
+  c -X DELETE "$ctl/faults" >/dev/null
+}
 state() { c "$ctl/state" > "$t/state.json"; }
 # q PYTHON-EXPR: evaluated over the twin's state as s, printed
 q() { state; python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$t/state.json" "$1"; }
@@ -102,23 +108,17 @@ reconcile "$t/rebuild.yaml"
   ok "rebuild destroys and recreates the owned VMs only (900 and 901 stay)" || bad "rebuild (rc $drc): $dout"
 
 c -X PATCH -d '{"vmid":1102,"status":"stopped"}' "$ctl/vm" >/dev/null
-c -X POST -d '{"lockTimeouts":2}' "$ctl/faults" >/dev/null
-reconcile "$t/castle.yaml"
-c -X DELETE "$ctl/faults" >/dev/null
+reconcile_faulted '{"lockTimeouts":2}' "$t/castle.yaml"
 [ $drc -eq 0 ] && grep -q 'started 1' <<<"$dout" && [ "$(castle_running)" = 6 ] && grep -q 'config is locked; retrying' "$t/drv.log" &&
   ok "a config-lock timeout, then success: the stopped VM is started" || bad "lock timeout (rc $drc): $dout $(cat "$t/drv.log")"
 
 c -X PATCH -d '{"vmid":1201,"status":"stopped"}' "$ctl/vm" >/dev/null
-c -X POST -d '{"failStart":{"vmid":1201,"count":1,"message":"no space left on device"}}' "$ctl/faults" >/dev/null
-reconcile "$t/castle.yaml"
-c -X DELETE "$ctl/faults" >/dev/null
+reconcile_faulted '{"failStart":{"vmid":1201,"count":1,"message":"no space left on device"}}' "$t/castle.yaml"
 [ $drc -eq 1 ] && grep -q 'start VM 1201 (w1) on .* failed: .*no space left on device' <<<"$dout" && [ "$(cidata_left)" = 0 ] &&
   ok "a failed start is named, and the uploaded ISO is still ejected and deleted" || bad "failed start (rc $drc, cidata left $(cidata_left)): $dout"
 
 fresh_twin
-c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu"}' "$ctl/faults" >/dev/null
-reconcile "$t/castle.yaml"
-c -X DELETE "$ctl/faults" >/dev/null
+reconcile_faulted '{"status596":1,"routes":"/nodes/pve1/qemu"}' "$t/castle.yaml"
 [ $drc -eq 3 ] && grep -q 'did not say whether it could create VM 1101' <<<"$dout" && [ "$(cidata_left)" = 0 ] &&
   ok "a 596 in the middle of a create stops the run as an unknown outcome" || bad "596 (rc $drc): $dout"
 sleep 1
@@ -175,9 +175,7 @@ reconcile "$t/tmpl-x.yaml"
 # A 596 on the disk resize: the clone is not castellan's yet (no tag), so
 # it is destroyed again, and the next run converges.
 fresh_twin
-c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/1101/resize"}' "$ctl/faults" >/dev/null
-reconcile "$t/tmpl.yaml"
-c -X DELETE "$ctl/faults" >/dev/null
+reconcile_faulted '{"status596":1,"routes":"/nodes/pve1/qemu/1101/resize"}' "$t/tmpl.yaml"
 [ $drc -eq 1 ] && grep -q 'did not say whether it could grow the disk of VM 1101' <<<"$dout" &&
   grep -q 'VM 1101 on pve1 was destroyed again' <<<"$dout" &&
   [ "$(q "[v['vmid'] for v in s['vms'] if v['vmid'] == 1101]")" = "[]" ] && grep -q 'destroyed VM 1101 on pve1' "$t/drv.log" &&
@@ -191,9 +189,7 @@ reconcile "$t/tmpl.yaml"
 # has no tag yet. The next run must not take it (the tag is the proof),
 # but it carries the marker, so the refusal says what it is.
 fresh_twin
-c -X POST -d '{"status596":1,"routes":"/nodes/pve1/qemu/9000/clone"}' "$ctl/faults" >/dev/null
-reconcile "$t/tmpl.yaml"
-c -X DELETE "$ctl/faults" >/dev/null
+reconcile_faulted '{"status596":1,"routes":"/nodes/pve1/qemu/9000/clone"}' "$t/tmpl.yaml"
 wait_unlocked 1101 && [ $drc -eq 3 ] &&
   [ "$(q "[('castellan-castle' in v['config'].get('tags', ''), 'castellan-cluster: castle' in v['config'].get('description', '')) for v in s['vms'] if v['vmid'] == 1101]")" = "[(False, True)]" ] &&
   ok "a 596 on the clone request stops the run; the clone carries the marker, not the tag" || bad "clone request 596 (rc $drc): $dout"

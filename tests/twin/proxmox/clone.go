@@ -121,7 +121,8 @@ func (c *call) cloneVM() (any, *apiError) {
 	if a.target != "" && !shared {
 		return nil, err500("can't clone VM to node '%s' (VM uses local storage)", a.target)
 	}
-	if e := c.cloneBridges(src); e != nil {
+	// the clone's NICs need SDN.Use on their bridges, as a create's do
+	if e := c.checkBridges(src.conf, nil); e != nil {
 		return nil, e
 	}
 	exists := func() string {
@@ -218,27 +219,6 @@ func (c *call) cloneAccess(src *vm, storage string) (bool, *apiError) {
 		}
 	}
 	return shared, nil
-}
-
-// cloneBridges: the clone's NICs need SDN.Use on their bridges, as a
-// create's do.
-func (c *call) cloneBridges(src *vm) *apiError {
-	for _, k := range sortedKeys(src.conf) {
-		if kind, _ := confKeyKind(k); kind != "net" {
-			continue
-		}
-		p, _ := parseNet(k, src.conf[k])
-		if br, ok := p.get("bridge"); ok {
-			path := "/sdn/zones/localnetwork/" + br
-			if tag, ok := p.get("tag"); ok {
-				path += "/" + tag
-			}
-			if e := c.t.checkAll(c.who, path, "SDN.Use"); e != nil {
-				return e
-			}
-		}
-	}
-	return nil
 }
 
 // skipOnClone are the keys a clone never copies.

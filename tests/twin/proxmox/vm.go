@@ -711,18 +711,23 @@ func (c *call) confPerms(vmid int, special map[string]bool, drives map[string]*d
 			}
 		}
 	}
-	// bridges
-	for _, k := range sortedKeys(c.params) {
-		if kind, _ := confKeyKind(k); kind != "net" || special[k] {
+	return c.checkBridges(c.params, special)
+}
+
+// checkBridges: every NIC in conf (keys in skip aside) needs SDN.Use on
+// its bridge, or on the bridge's VLAN when it has a tag.
+func (c *call) checkBridges(conf map[string]string, skip map[string]bool) *apiError {
+	for _, k := range sortedKeys(conf) {
+		if kind, _ := confKeyKind(k); kind != "net" || skip[k] {
 			continue
 		}
-		p, _ := parseNet(k, c.params[k])
+		p, _ := parseNet(k, conf[k])
 		if br, ok := p.get("bridge"); ok {
 			path := "/sdn/zones/localnetwork/" + br
 			if tag, ok := p.get("tag"); ok {
 				path += "/" + tag
 			}
-			if e := t.checkAll(c.who, path, "SDN.Use"); e != nil {
+			if e := c.t.checkAll(c.who, path, "SDN.Use"); e != nil {
 				return e
 			}
 		}
